@@ -1,0 +1,301 @@
+"""Loading one file into the warehouse: stage, translate, check, store, all or nothing.
+
+1. The reader streams the file into a TEMP staging table of text columns (never written to the
+   warehouse file, so raw personal data never reaches it).
+2. Personal-data columns are pseudonymised (a keyed hash per distinct value) or dropped.
+3. One SQL statement translates the staged rows to canonical fields, parses timestamps and
+   decides, per row, whether it becomes an event or goes to quarantine and why.
+4. Inside one transaction: the load record, the new events (rows already stored are skipped
+   by their ``event_key``), the quarantined rows, and the quality summary.
+
+Counts always add up: ``rows_read = rows_loaded + rows_quarantined + rows_duplicate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.columns import ACTIVITY, CASE_ID, CANONICAL, START_TIMESTAMP, TIMESTAMP
+from pipeline.errors import LogFormatError, MappingError
+from pipeline.ingest import readers
+from pipeline.ingest.mapping import Mapping, guess_mapping
+from pipeline.ingest.pseudonym import load_key, pseudonym
+from pipeline.ingest.quality import quality_summary
+from pipeline.ingest.timeparse import timestamp_sql
+from pipeline.settings import Settings
+from pipeline.warehouse import Warehouse, quote_ident, quote_literal
+
+Progress = Callable[[int], None]
+
+REASONS = {
+    "missing_case_id": "the case id is empty",
+    "missing_activity": "the activity is empty",
+    "missing_timestamp": "the timestamp is empty",
+    "bad_timestamp": "the timestamp does not parse as a date and time",
+    "future_timestamp": "the timestamp lies in the future",
+    "bad_start_timestamp": "the start timestamp does not parse as a date and time",
+    "start_after_end": "the start timestamp is later than the completion timestamp",
+    "ignored_activity": "the activity label is on the mapping's ignore list",
+    "unknown_activity": "the activity label is not in the mapping's activities",
+    "duplicate_row": "the row repeats an earlier row of the same file",
+    "unreadable_row": "the row cannot be split into the header's fields",
+}
+
+
+@dataclass
+class LoadResult:
+    file: str
+    load_id: int | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    already_loaded_as: int | None = None
+    quality: dict[str, Any] = field(default_factory=dict)
+
+
+def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settings: Settings,
+                *, progress: Progress | None = None, now: dt.datetime | None = None,
+                snapshot_date: dt.date | None = None) -> LoadResult:
+    """Load one file. Loading the same file with the same mapping again adds nothing."""
+    path = Path(path)
+    fmt = readers.detect_format(path)
+    if not path.exists():
+        raise LogFormatError("file not found", file=path, fix="Check the path.")
+    content_hash = readers.file_hash(path)
+    previous = wh.scalar(
+        "SELECT min(load_id) FROM loads WHERE content_hash = ? AND "
+        "(mapping_hash = ? OR (? IS NULL AND mapping_name = 'guessed'))",
+        [content_hash, mapping.hash if mapping else None, mapping.hash if mapping else None])
+    if previous is not None:
+        return LoadResult(file=str(path), load_id=None, already_loaded_as=int(previous))
+
+    now = now or dt.datetime.now(dt.UTC)
+    report = readers.ReadReport()
+    wh.drop("stage", "canon")
+    try:
+        for batch in readers.read_batches(
+            path, fmt, report,
+            delimiter=mapping.delimiter if mapping else None,
+            encoding=mapping.encoding if mapping else None,
+            sheet=mapping.sheet if mapping else None,
+        ):
+            wh.append_batch("stage", batch)
+            if progress:
+                progress(batch.num_rows)
+        if not wh.has_table("stage") and not report.bad_rows:
+            raise LogFormatError("the file has a header but no data rows", file=path,
+                                 fix="Export the log again with its rows.")
+        available = [c for c in (wh.columns("stage") if wh.has_table("stage") else report.columns)
+                     if c != "_row"]
+        mapping = mapping or guess_mapping(available, str(path), settings.timezone)
+        mapping.check_columns(available, str(path))
+        if wh.has_table("stage"):
+            _protect_personal_data(wh, mapping, settings)
+            if mapping.snapshot:
+                from pipeline.ingest.snapshots import snapshot_to_events
+
+                snapshot_to_events(wh, mapping, path, snapshot_date)
+            _canonical(wh, mapping, available, now, settings)
+        with wh.transaction():
+            load_id = int(wh.scalar("SELECT nextval('load_id_seq')"))
+            result = _store(wh, load_id, path, fmt, content_hash, mapping, report, now)
+            result.quality = quality_summary(wh, settings, load_id=load_id,
+                                             read_options=report.options)
+            wh.execute("UPDATE loads SET quality = ? WHERE load_id = ?",
+                       [json.dumps(result.quality, default=str), load_id])
+        return result
+    finally:
+        wh.drop("stage", "canon", "_pseudonyms", "_activity_map", "_staff", "_ignore")
+
+
+def _protect_personal_data(wh: Warehouse, mapping: Mapping, settings: Settings) -> None:
+    for column in mapping.drop:
+        wh.execute(f"ALTER TABLE stage DROP COLUMN {quote_ident(column)}")
+    if not mapping.pseudonymise:
+        return
+    key = load_key(settings.pseudonym_key_file)
+    import pandas as pd
+
+    for column in mapping.pseudonymise:
+        col = quote_ident(column)
+        values = [r[0] for r in wh.rows(f"SELECT DISTINCT {col} FROM stage WHERE {col} IS NOT NULL")]
+        table = pd.DataFrame({"raw": values, "pseudo": [pseudonym(v, key) for v in values]},
+                             dtype="string")
+        wh.register("_pseudonyms_df", table)
+        wh.execute(f"UPDATE stage SET {col} = p.pseudo FROM _pseudonyms_df p WHERE stage.{col} = p.raw")
+        wh.unregister("_pseudonyms_df")
+
+
+def _field(mapping: Mapping, name: str) -> str:
+    if name in mapping.columns:
+        return f"nullif(trim(stage.{quote_ident(mapping.columns[name])}), '')"
+    if name in mapping.constants:
+        return quote_literal(mapping.constants[name])
+    return "NULL::VARCHAR"
+
+
+def _small_table(wh: Warehouse, name: str, rows: dict[str, str], cols: tuple[str, str]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({cols[0]: list(rows), cols[1]: list(rows.values())}, dtype="string")
+    wh.register(name + "_df", frame)
+    wh.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_df")
+    wh.unregister(name + "_df")
+
+
+def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.datetime,
+               settings: Settings) -> None:
+    """Build TEMP table ``canon``: canonical fields, parsed instants, keys and reasons."""
+    _small_table(wh, "_activity_map", mapping.activities, ("raw", "step"))
+    _small_table(wh, "_staff", mapping.staff, ("resource", "role"))
+    _small_table(wh, "_ignore", {v: v for v in mapping.ignore}, ("raw", "same"))
+    used = set(mapping.columns.values())
+    extra = [c for c in available if c not in used and c not in mapping.drop]
+    if mapping.attributes is not None:
+        extra = [c for c in extra if c in mapping.attributes]
+    attrs = ("NULL::JSON" if not extra else "json_object(" + ", ".join(
+        f"{quote_literal(c)}, stage.{quote_ident(c)}" for c in extra) + ")")
+    ts_raw, start_raw = _field(mapping, TIMESTAMP), _field(mapping, START_TIMESTAMP)
+    tz, fmts = mapping.timezone, mapping.timestamp_format
+    limit = now + dt.timedelta(minutes=settings.future_tolerance_minutes)
+    has_map = bool(mapping.activities)
+    quarantine_unknown = mapping.unmapped_activities == "quarantine" and has_map
+    quarantine_dupes = mapping.duplicate_rows == "quarantine"
+    wh.execute(f"""
+        CREATE TEMP TABLE canon AS
+        WITH src AS (
+            SELECT stage._row AS source_row,
+                   {_field(mapping, CASE_ID)} AS case_id,
+                   {_field(mapping, ACTIVITY)} AS activity_raw,
+                   {ts_raw} AS ts_raw, {start_raw} AS start_raw,
+                   {_field(mapping, 'resource')} AS resource,
+                   {_field(mapping, 'role')} AS role_raw,
+                   {_field(mapping, 'layanan')} AS layanan,
+                   {_field(mapping, 'unit')} AS unit,
+                   {attrs} AS attributes
+            FROM stage
+        ), parsed AS (
+            SELECT src.*,
+                   {timestamp_sql('ts_raw', tz, fmts)} AS ts,
+                   {timestamp_sql('start_raw', tz, fmts)} AS start_ts,
+                   coalesce(m.step, src.activity_raw) AS activity,
+                   m.step IS NULL AS unmapped,
+                   i.raw IS NOT NULL AS ignored,
+                   coalesce(src.role_raw, s.role) AS role
+            FROM src
+            LEFT JOIN _activity_map m ON m.raw = src.activity_raw
+            LEFT JOIN _ignore i ON i.raw = src.activity_raw
+            LEFT JOIN _staff s ON s.resource = src.resource
+        ), keyed AS (
+            SELECT *, md5_number(concat_ws(chr(31), case_id, activity, ts::VARCHAR,
+                       coalesce(start_ts::VARCHAR, ''), coalesce(resource, ''),
+                       coalesce(role, ''), coalesce(layanan, ''), coalesce(unit, ''),
+                       coalesce(attributes::VARCHAR, ''))) AS content_key
+            FROM parsed
+        ), numbered AS (
+            SELECT *, row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
+            FROM keyed
+        )
+        SELECT *,
+            md5_number(content_key::VARCHAR || '#' || occurrence::VARCHAR) AS event_key,
+            CASE
+                WHEN case_id IS NULL THEN 'missing_case_id'
+                WHEN activity_raw IS NULL THEN 'missing_activity'
+                WHEN ts_raw IS NULL THEN 'missing_timestamp'
+                WHEN ts IS NULL THEN 'bad_timestamp'
+                WHEN ts > {quote_literal(limit.isoformat())}::TIMESTAMPTZ THEN 'future_timestamp'
+                WHEN start_raw IS NOT NULL AND start_ts IS NULL THEN 'bad_start_timestamp'
+                WHEN start_ts > ts THEN 'start_after_end'
+                WHEN ignored THEN 'ignored_activity'
+                WHEN {str(quarantine_unknown).lower()} AND unmapped THEN 'unknown_activity'
+                WHEN {str(quarantine_dupes).lower()} AND occurrence > 1 THEN 'duplicate_row'
+            END AS reason_code
+        FROM numbered
+    """)
+
+
+def _reason_text_sql() -> str:
+    cases = " ".join(
+        f"WHEN {quote_literal(code)} THEN {quote_literal(text)}" for code, text in REASONS.items())
+    detail = ("CASE reason_code "
+              "WHEN 'bad_timestamp' THEN ': ' || quote_text(ts_raw) || '. Write ISO 8601 or day-first "
+              "(05/03/2025 14:30), or set timestamp_format in the mapping' "
+              "WHEN 'bad_start_timestamp' THEN ': ' || quote_text(start_raw) "
+              "WHEN 'future_timestamp' THEN ': ' || quote_text(ts_raw) || '. Check the export''s clock "
+              "and time zone' "
+              "WHEN 'unknown_activity' THEN ': ' || quote_text(activity_raw) || '. Add it under "
+              "activities or ignore in the mapping' "
+              "WHEN 'ignored_activity' THEN ': ' || quote_text(activity_raw) "
+              "ELSE '' END")
+    return f"(CASE reason_code {cases} END) || {detail}"
+
+
+def _store(wh: Warehouse, load_id: int, path: Path, fmt: str, content_hash: str,
+           mapping: Mapping, report: readers.ReadReport, now: dt.datetime) -> LoadResult:
+    result = LoadResult(file=str(path), load_id=load_id)
+    wh.execute("CREATE OR REPLACE TEMP MACRO quote_text(x) AS '''' || coalesce(x, '') || ''''")
+    file_name = quote_literal(path.name)
+    if wh.has_table("canon"):
+        wh.execute(f"""
+            INSERT INTO events
+            SELECT event_key, {load_id}, source_row, case_id, activity, activity_raw, ts, start_ts,
+                   resource, role, layanan, unit, attributes
+            FROM canon
+            WHERE reason_code IS NULL AND event_key NOT IN (SELECT event_key FROM events)
+            ORDER BY case_id, ts, source_row
+        """)
+        raw_cols = [c for c in wh.columns("stage") if c != "_row"]
+        raw = "json_object(" + ", ".join(
+            f"{quote_literal(c)}, stage.{quote_ident(c)}" for c in raw_cols) + ")"
+        wh.execute(f"""
+            INSERT INTO quarantine
+            SELECT {load_id}, {file_name}, canon.source_row, reason_code, {_reason_text_sql()}, {raw}
+            FROM canon JOIN stage ON stage._row = canon.source_row
+            WHERE reason_code IS NOT NULL
+        """)
+        counts = wh.rows("""
+            SELECT count(*),
+                   count(*) FILTER (WHERE reason_code IS NOT NULL),
+                   count(*) FILTER (WHERE reason_code IS NULL AND event_key IN (
+                        SELECT event_key FROM events WHERE load_id <> ?))
+            FROM canon""", [load_id])[0]
+        result.rows_read, result.rows_quarantined, result.rows_duplicate = (int(c) for c in counts)
+    for row, reason, text in report.bad_rows:
+        wh.execute("INSERT INTO quarantine VALUES (?, ?, ?, 'unreadable_row', ?, ?)",
+                   [load_id, path.name, row, f"{REASONS['unreadable_row']}: {reason}",
+                    json.dumps({"_text": text})])
+    result.rows_read += len(report.bad_rows)
+    result.rows_quarantined += len(report.bad_rows)
+    result.rows_loaded = result.rows_read - result.rows_quarantined - result.rows_duplicate
+    wh.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        [load_id, path.name, str(path.resolve()), content_hash, fmt, mapping.name, mapping.hash,
+         mapping.text, result.rows_read, result.rows_loaded, result.rows_quarantined,
+         result.rows_duplicate, now])
+    return result
+
+
+def snapshot_date_of(path: Path, mapping: Mapping) -> dt.date | None:
+    """The date of a status snapshot taken from its file name, if the mapping says so."""
+    if not mapping.snapshot or not mapping.snapshot.date_from_filename:
+        return None
+    match = re.search(mapping.snapshot.date_from_filename, path.name)
+    if not match:
+        raise MappingError(
+            f"the snapshot date pattern {mapping.snapshot.date_from_filename!r} does not match the "
+            "file name", file=path, fix="Name snapshot files with their date, e.g. usulan_2025-03-05.csv.")
+    try:
+        return dt.date.fromisoformat(match.group(1) if match.groups() else match.group(0))
+    except ValueError:
+        raise MappingError(f"'{match.group(0)}' in the file name is not a date (YYYY-MM-DD)",
+                           file=path, fix="Name snapshot files like usulan_2025-03-05.csv.") from None
+
+
+__all__ = ["CANONICAL", "LoadResult", "ingest_file", "snapshot_date_of"]
