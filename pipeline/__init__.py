@@ -1,32 +1,56 @@
 """sopmine: process mining against declared SOPs for Indonesian public services.
 
-The public API is the list in ``__all__``; the CLI and the notebooks use nothing else.
+The public API is the list in ``__all__``; the CLI and the notebooks use nothing else. Names
+are imported on first use (PEP 562), so ``import pipeline`` and ``sopmine --help`` stay
+instant; pm4py loads only inside the functions that need it.
 """
 
 from __future__ import annotations
 
-from pipeline.durations import Duration, parse_duration
-from pipeline.errors import (
-    ConfigError,
-    InputError,
-    LogFormatError,
-    MappingError,
-    PipelineError,
-    SopError,
-    WarehouseError,
-)
-from pipeline.settings import Settings, load_settings
+import importlib
+from typing import Any
 
-__all__ = [
-    "ConfigError",
-    "Duration",
-    "InputError",
-    "LogFormatError",
-    "MappingError",
-    "PipelineError",
-    "Settings",
-    "SopError",
-    "WarehouseError",
-    "load_settings",
-    "parse_duration",
-]
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "ConfigError": "pipeline.errors",
+    "Duration": "pipeline.durations",
+    "InputError": "pipeline.errors",
+    "LoadResult": "pipeline.ingest",
+    "LogFormatError": "pipeline.errors",
+    "Mapping": "pipeline.ingest",
+    "MappingError": "pipeline.errors",
+    "PipelineError": "pipeline.errors",
+    "Settings": "pipeline.settings",
+    "SopError": "pipeline.errors",
+    "Warehouse": "pipeline.warehouse",
+    "WarehouseError": "pipeline.errors",
+    "WorkingCalendar": "pipeline.calendar",
+    "calendar_from_settings": "pipeline.calendar",
+    "calendars_for_units": "pipeline.calendar",
+    "deadline": "pipeline.calendar",
+    "ingest_files": "pipeline.ingest",
+    "load_mapping": "pipeline.ingest",
+    "load_settings": "pipeline.settings",
+    "open_warehouse": "pipeline.warehouse",
+    "parse_duration": "pipeline.durations",
+    "quality_summary": "pipeline.ingest.quality",
+    "service_status": "pipeline.timing",
+    "step_durations": "pipeline.timing",
+    "turnaround": "pipeline.timing",
+    "working_days_elapsed": "pipeline.calendar",
+    "working_seconds": "pipeline.calendar",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -20,10 +19,11 @@ from pipeline.settings import Settings, describe, load_settings
 
 #: Commands that live beside their library module: name -> "module:attribute" (loaded lazily).
 COMMANDS: dict[str, str] = {
-    "ingest": "pipeline.ingest.cli:ingest",
-    "quality": "pipeline.ingest.cli:quality",
-    "loads": "pipeline.ingest.cli:loads",
-    "keygen": "pipeline.ingest.cli:keygen",
+    "ingest": "pipeline.ingest_cli:ingest",
+    "quality": "pipeline.ingest_cli:quality",
+    "loads": "pipeline.ingest_cli:loads",
+    "keygen": "pipeline.ingest_cli:keygen",
+    "calendar": "pipeline.calendar_cli:calendar",
 }
 
 
@@ -101,7 +101,3 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-
-
-def _project_root() -> Path:
-    return Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.columns import ACTIVITY, CASE_ID, CANONICAL, START_TIMESTAMP, TIMESTAMP
+from pipeline.columns import ACTIVITY, CANONICAL, CASE_ID, REQUIRED, START_TIMESTAMP, TIMESTAMP
 from pipeline.errors import LogFormatError, MappingError
 from pipeline.ingest import readers
 from pipeline.ingest.mapping import Mapping, guess_mapping
@@ -95,13 +95,19 @@ def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settin
         available = [c for c in (wh.columns("stage") if wh.has_table("stage") else report.columns)
                      if c != "_row"]
         mapping = mapping or guess_mapping(available, str(path), settings.timezone)
+        if fmt == "xes" and wh.has_table("stage"):
+            # XES attributes are optional per event: an optional field no event carries is empty
+            for name, column in mapping.columns.items():
+                if column not in available and name not in REQUIRED:
+                    wh.execute(f"ALTER TABLE stage ADD COLUMN {quote_ident(column)} VARCHAR")
+                    available.append(column)
         mapping.check_columns(available, str(path))
         if wh.has_table("stage"):
             _protect_personal_data(wh, mapping, settings)
             if mapping.snapshot:
                 from pipeline.ingest.snapshots import snapshot_to_events
 
-                snapshot_to_events(wh, mapping, path, snapshot_date)
+                mapping = snapshot_to_events(wh, mapping, path, snapshot_date)
             _canonical(wh, mapping, available, now, settings)
         with wh.transaction():
             load_id = int(wh.scalar("SELECT nextval('load_id_seq')"))
@@ -181,7 +187,7 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                    {_field(mapping, 'unit')} AS unit,
                    {attrs} AS attributes
             FROM stage
-        ), parsed AS (
+        ), parsed AS MATERIALIZED (
             SELECT src.*,
                    {timestamp_sql('ts_raw', tz, fmts)} AS ts,
                    {timestamp_sql('start_raw', tz, fmts)} AS start_ts,
@@ -193,18 +199,22 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
             LEFT JOIN _activity_map m ON m.raw = src.activity_raw
             LEFT JOIN _ignore i ON i.raw = src.activity_raw
             LEFT JOIN _staff s ON s.resource = src.resource
-        ), keyed AS (
-            SELECT *, md5_number(concat_ws(chr(31), case_id, activity, ts::VARCHAR,
-                       coalesce(start_ts::VARCHAR, ''), coalesce(resource, ''),
+        ), contents AS (
+            -- epoch_us, not ts::VARCHAR: formatting a TIMESTAMPTZ goes through ICU, 100x slower
+            SELECT *, concat_ws(chr(31), case_id, activity, epoch_us(ts)::VARCHAR,
+                       coalesce(epoch_us(start_ts)::VARCHAR, ''), coalesce(resource, ''),
                        coalesce(role, ''), coalesce(layanan, ''), coalesce(unit, ''),
-                       coalesce(attributes::VARCHAR, ''))) AS content_key
+                       coalesce(attributes::VARCHAR, '')) AS content
             FROM parsed
         ), numbered AS (
-            SELECT *, row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
-            FROM keyed
+            SELECT *, row_number() OVER (PARTITION BY content ORDER BY source_row) AS occurrence
+            FROM contents
         )
-        SELECT *,
-            md5_number(content_key::VARCHAR || '#' || occurrence::VARCHAR) AS event_key,
+        SELECT * EXCLUDE (content),
+            -- the n-th identical row of a file keeps its own key; never cast a UHUGEINT to text
+            -- here (slow): hash the content again with the occurrence instead
+            CASE WHEN occurrence = 1 THEN md5_number(content)
+                 ELSE md5_number(content || '#' || occurrence::VARCHAR) END AS event_key,
             CASE
                 WHEN case_id IS NULL THEN 'missing_case_id'
                 WHEN activity_raw IS NULL THEN 'missing_activity'
@@ -267,10 +277,14 @@ def _store(wh: Warehouse, load_id: int, path: Path, fmt: str, content_hash: str,
                         SELECT event_key FROM events WHERE load_id <> ?))
             FROM canon""", [load_id])[0]
         result.rows_read, result.rows_quarantined, result.rows_duplicate = (int(c) for c in counts)
+    personal = bool(mapping.pseudonymise or mapping.drop)
     for row, reason, text in report.bad_rows:
+        # a row that cannot be split cannot be pseudonymised field by field: keep its text
+        # only when the mapping declares no personal data
+        kept = {"_text": "(withheld: the mapping declares personal data)" if personal else text}
         wh.execute("INSERT INTO quarantine VALUES (?, ?, ?, 'unreadable_row', ?, ?)",
                    [load_id, path.name, row, f"{REASONS['unreadable_row']}: {reason}",
-                    json.dumps({"_text": text})])
+                    json.dumps(kept)])
     result.rows_read += len(report.bad_rows)
     result.rows_quarantined += len(report.bad_rows)
     result.rows_loaded = result.rows_read - result.rows_quarantined - result.rows_duplicate

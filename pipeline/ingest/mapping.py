@@ -27,7 +27,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -145,8 +144,8 @@ def load_mapping(path: str | Path, default_timezone: str = "Asia/Jakarta") -> Ma
                 raise MappingError(f"'{key}' is not a canonical field", file=path,
                                    line=sub.line_of(key) if isinstance(sub, LinedDict) else None,
                                    fix=f"{hint}Canonical fields: {', '.join(CANONICAL)}.")
-    for needed in REQUIRED:
-        if needed not in columns and needed not in constants and not data.get("snapshot"):
+    for needed in (CASE_ID,) if data.get("snapshot") else REQUIRED:
+        if needed not in columns and needed not in constants:
             raise _err(path, data, "columns", f"no column given for '{needed}'",
                        f"Add '{needed}: <column name>' under 'columns'.")
     if CASE_ID in constants:

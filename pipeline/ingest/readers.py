@@ -136,14 +136,11 @@ def _read_csv(path: Path, report: ReadReport, delimiter: str | None,
     _check_header(path, header, row=1)
     report.columns = header
     report.options.update(encoding=encoding, delimiter=delimiter)
-    skipped: list[int] = []
+    pending: list[tuple[str, str]] = []
 
     def on_invalid(row: Any) -> str:
-        number = (row.number or 0)
-        skipped.append(number)
-        report.bad_rows.append(
-            (number, f"has {row.actual_columns} fields where the header has {row.expected_columns}",
-             (row.text or "")[:500]))
+        reason = f"has {row.actual_columns} fields where the header has {row.expected_columns}"
+        pending.append((row.text or "", reason))
         return "skip"
 
     reader = pcsv.open_csv(
@@ -157,28 +154,48 @@ def _read_csv(path: Path, report: ReadReport, delimiter: str | None,
             column_types={h: pa.string() for h in header}, strings_can_be_null=True,
             quoted_strings_can_be_null=True, null_values=[""]),
     )
-    return _numbered(reader, first_row=2, skipped=skipped, path=path)
+    return _numbered(reader, pending, report, path, encoding)
 
 
-def _numbered(reader: Any, first_row: int, skipped: list[int], path: Path) -> Iterator[pa.Table]:
+def _numbered(reader: Any, pending: list[tuple[str, str]], report: ReadReport, path: Path,
+              encoding: str) -> Iterator[pa.Table]:
+    """Number the rows as a spreadsheet does (header = 1), around rows the parser skipped.
+
+    pyarrow's streaming reader does not tell the line of a skipped row, so its text is looked
+    up in the file, moving forward only: one extra pass at most, and only when rows were bad.
+    """
     import numpy as np
 
-    done = 0
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise LogFormatError(f"cannot be read as CSV ({str(exc).splitlines()[0]})", file=path,
-                                 fix="Check the delimiter and encoding (mapping keys csv.delimiter, "
-                                     "csv.encoding).") from None
-        rows = np.arange(done, done + batch.num_rows, dtype=np.int64) + first_row
-        for line in sorted(skipped):
-            rows[rows >= line] += 1
-        done += batch.num_rows
-        table = pa.Table.from_batches([batch]).append_column("_row", pa.array(rows))
-        yield table
+    skipped: list[int] = []
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        lines = enumerate(fh, start=1)
+
+        def locate(text: str) -> int:
+            return next((n for n, line in lines if line.rstrip("\r\n") == text), 0)
+
+        done = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise LogFormatError(
+                    f"cannot be read as CSV ({str(exc).splitlines()[0]})", file=path,
+                    fix="Check the delimiter and encoding (mapping keys csv.delimiter, "
+                        "csv.encoding).") from None
+            while pending:
+                text, reason = pending.pop(0)
+                number = locate(text)
+                skipped.append(number)
+                report.bad_rows.append((number, reason, text[:500]))
+            rows = np.arange(done, done + batch.num_rows, dtype=np.int64) + 2
+            for line in sorted(skipped):
+                rows[rows >= line] += 1
+            done += batch.num_rows
+            yield pa.Table.from_batches([batch]).append_column("_row", pa.array(rows))
+        for text, reason in pending:  # rows skipped in the last block, after the last batch
+            report.bad_rows.append((locate(text), reason, text[:500]))
 
 
 def _check_header(path: Path, header: list[str], row: int, where: str = "") -> None:
@@ -282,7 +299,6 @@ def _table(header: list[str], buffer: list[list[str | None]], numbers: list[int]
 
 # -- Parquet ------------------------------------------------------------------------------
 def _read_parquet(path: Path, report: ReadReport) -> Iterator[pa.Table]:
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -296,12 +312,8 @@ def _read_parquet(path: Path, report: ReadReport) -> Iterator[pa.Table]:
 
     def text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
         if pa.types.is_timestamp(column.type):
-            unit_str = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S.%f")
-            if column.type.tz is not None:
-                utc = pc.strftime(column.cast(pa.timestamp(column.type.unit, "UTC")),
-                                  format="%Y-%m-%dT%H:%M:%S.%f")
-                return pc.binary_join_element_wise(utc, pa.scalar("+00:00"), "")
-            return unit_str
+            # microseconds, and the instant with its offset where the column has a zone
+            return column.cast(pa.timestamp("us", column.type.tz)).cast(pa.string())
         if pa.types.is_string(column.type):
             return column
         return column.cast(pa.string())

@@ -32,6 +32,8 @@ MONTHS = {
 }
 ZONES = {"wib": "+07:00", "wita": "+08:00", "wit": "+09:00"}
 
+# The common shapes, tried as they are before any rewriting (cheap: most rows stop here).
+FAST = tuple(f"%d{sep}%m{sep}%Y{t}" for sep in "/-." for t in (" %H:%M:%S", " %H:%M", ""))
 _DATES = ("%d-%m-%Y", "%d-%b-%Y")
 _TIMES = (" %H:%M:%S.%f", " %H:%M:%S", " %H:%M", "")
 DAY_FIRST = tuple(d + t for d in _DATES for t in _TIMES)
@@ -81,9 +83,10 @@ def timestamp_sql(expr: str, timezone: str, formats: tuple[str, ...] = ()) -> st
     day_first = (f"CASE WHEN regexp_matches({norm}, ' [+-]\\d{{2}}:\\d{{2}}$') "
                  f"THEN try_strptime({norm}, {_list(zoned)})::TIMESTAMPTZ "
                  f"ELSE timezone({tz}, try_strptime({norm}, {_list(DAY_FIRST)})) END")
+    fast = f"timezone({tz}, try_strptime(trim({expr}), {_list(FAST)}))"
     return (f"CASE WHEN {expr} IS NULL THEN NULL "
             f"WHEN regexp_matches(trim({expr}), '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN {iso} "
-            f"ELSE {day_first} END")
+            f"ELSE coalesce({fast}, {day_first}) END")
 
 
 def _list(formats: list[str] | tuple[str, ...]) -> str:

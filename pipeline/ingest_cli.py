@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,7 +40,8 @@ def ingest(ctx: click.Context, files: tuple[str, ...], mapping: str | None) -> N
     click.echo(f"warehouse: {settings.db}")
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
+def _progress_bar() -> Any:
+    """A tqdm bar on a terminal; nothing when output goes to a file or CI."""
     if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
