@@ -13,6 +13,14 @@ from typing import Any
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "ConfigError": "pipeline.errors",
+    "DeclaredModel": "pipeline.sop",
+    "Sop": "pipeline.sop",
+    "SopLibrary": "pipeline.sop",
+    "check_soundness": "pipeline.sop",
+    "load_model": "pipeline.sop",
+    "load_sop": "pipeline.sop",
+    "sop_to_net": "pipeline.sop",
+    "sop_warnings": "pipeline.sop",
     "Duration": "pipeline.durations",
     "InputError": "pipeline.errors",
     "LoadResult": "pipeline.ingest",

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "loads": "pipeline.ingest_cli:loads",
     "keygen": "pipeline.ingest_cli:keygen",
     "calendar": "pipeline.calendar_cli:calendar",
+    "sop": "pipeline.sop.cli:sop",
 }
 
 
@@ -80,6 +81,24 @@ def settings_cmd(ctx: click.Context) -> None:
     for name, value, help_text in describe(settings):
         click.echo(f"{name} = {value!r}\n    {help_text}")
     click.echo(f"calendars = {', '.join(sorted(settings.calendars))}")
+
+
+@cli.command("demo")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Output folder (default reports/demo).")
+@click.pass_context
+def demo_cmd(ctx: click.Context, out: str | None) -> None:
+    """Run the whole pipeline on the bundled Kepahiang sample and print the headline figures."""
+    from pipeline.demo import PROJECT, run_demo
+    from pipeline.ingest.quality import format_quality
+
+    kwargs = {"out_dir": out} if out else {}
+    result = run_demo(settings_of(ctx), **kwargs)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(format_quality(result.quality, title="Demo data quality"))
+    shown = result.warehouse.relative_to(PROJECT) if result.warehouse.is_relative_to(PROJECT) else result.warehouse
+    click.echo(f"warehouse: {shown}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -59,7 +59,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequen
 def load_yaml(path: str | Path) -> Any:
     """Parse a YAML file; a syntax error raises ``yaml.YAMLError`` with its mark."""
     text = Path(path).read_text(encoding="utf-8-sig")
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_Loader)
 
 
 def yaml_error_line(exc: yaml.YAMLError) -> int | None:
