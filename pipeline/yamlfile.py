@@ -1,67 +1,74 @@
-"""YAML files whose values remember their line, so errors can name ``file, line N``.
-
-Mappings load as :class:`LinedDict` (a dict with ``line``, the line of the mapping, and
-``key_lines``, the line of each key); lists as :class:`LinedList` (``line`` and ``item_lines``).
-"""
+"""YAML that remembers line numbers, so errors can name ``file, line N``: mappings load as
+:class:`LineDict` and lists as :class:`LineList`. Used by SOP models and mapping files alike.
+A key written twice in one mapping raises :class:`DuplicateKey`."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 
-class LinedDict(dict[Any, Any]):
+class LineDict(dict[str, Any]):
+    """A mapping with ``line`` (its own first line) and ``lines`` (key -> line of the key)."""
+
     line: int = 0
-    key_lines: dict[Any, int]
+    lines: dict[str, int]
 
-    def line_of(self, key: Any) -> int:
-        """The line of ``key`` in the file, or of the mapping itself if the key is absent."""
-        return self.key_lines.get(key, self.line)
+    def line_of(self, key: str) -> int:
+        """The line of ``key``, or of the mapping itself when the key is absent."""
+        return self.lines.get(key, self.line)
 
 
-class LinedList(list[Any]):
+class LineList(list[Any]):
+    """A list with ``line`` and ``lines`` (index -> line of the item)."""
+
     line: int = 0
-    item_lines: list[int]
-
-    def line_of(self, index: int) -> int:
-        return self.item_lines[index] if index < len(self.item_lines) else self.line
+    lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
 
 
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> LinedDict:
+class MarkedLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings and lists carry the line numbers of their parts."""
+
+
+def _mapping(loader: MarkedLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
-    result = LinedDict()
+    result = LineDict()
     result.line = node.start_mark.line + 1
-    result.key_lines = {}
+    result.lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = str(loader.construct_object(key_node, deep=True))
+        line = key_node.start_mark.line + 1
+        if key in result.lines:
+            raise DuplicateKey(key, line, result.lines[key])
         result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
+        result.lines[key] = line
     return result
 
 
-def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LinedList:
-    result = LinedList(loader.construct_object(child, deep=True) for child in node.value)
+def _sequence(loader: MarkedLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(item, deep=True) for item in node.value)
     result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    result.lines = [item.start_mark.line + 1 for item in node.value]
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
 
-def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; a syntax error raises ``yaml.YAMLError`` with its mark."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    return yaml.load(text, Loader=_Loader)
+def load_marked(text: str) -> Any:
+    """Parse YAML text; raises ``yaml.YAMLError`` or :class:`DuplicateKey`."""
+    return yaml.load(text, Loader=MarkedLoader)  # a SafeLoader subclass
 
 
 def yaml_error_line(exc: yaml.YAMLError) -> int | None:
+    """The 1-based line of a YAML syntax error, where PyYAML knows it."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     return mark.line + 1 if mark is not None else None

@@ -33,7 +33,7 @@ import yaml
 
 from pipeline.columns import CANONICAL, CASE_ID, REQUIRED
 from pipeline.errors import MappingError
-from pipeline.yamlfile import LinedDict, load_yaml, yaml_error_line
+from pipeline.yamlfile import DuplicateKey, LineDict, load_marked, yaml_error_line
 
 KEYS = (
     "name", "columns", "constants", "timestamp_format", "timezone", "activities", "ignore",
@@ -109,7 +109,7 @@ class Mapping:
                 )
 
 
-def _err(path: Path, data: LinedDict, key: str, what: str, fix: str) -> MappingError:
+def _err(path: Path, data: LineDict, key: str, what: str, fix: str) -> MappingError:
     return MappingError(what, file=path, line=data.line_of(key), fix=fix)
 
 
@@ -120,11 +120,14 @@ def load_mapping(path: str | Path, default_timezone: str = "Asia/Jakarta") -> Ma
         raise MappingError("mapping file not found", file=path,
                            fix="Check the path given to --mapping.")
     try:
-        data = load_yaml(path)
+        data = load_marked(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
         raise MappingError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
                            line=yaml_error_line(exc), fix="Fix the YAML syntax.") from None
-    if not isinstance(data, LinedDict):
+    except DuplicateKey as dup:
+        raise MappingError(f"key '{dup.key}' is written twice (first on line {dup.first})",
+                           file=path, line=dup.line, fix="Keep one of the two.") from None
+    if not isinstance(data, LineDict):
         raise MappingError("a mapping file must be a YAML mapping of keys", file=path, line=1,
                            fix="Start with 'columns:' (see docs/mapping.md).")
     for key in data:
@@ -142,7 +145,7 @@ def load_mapping(path: str | Path, default_timezone: str = "Asia/Jakarta") -> Ma
                 near = difflib.get_close_matches(key, CANONICAL, n=1)
                 hint = f"Did you mean '{near[0]}'? " if near else ""
                 raise MappingError(f"'{key}' is not a canonical field", file=path,
-                                   line=sub.line_of(key) if isinstance(sub, LinedDict) else None,
+                                   line=sub.line_of(key) if isinstance(sub, LineDict) else None,
                                    fix=f"{hint}Canonical fields: {', '.join(CANONICAL)}.")
     for needed in (CASE_ID,) if data.get("snapshot") else REQUIRED:
         if needed not in columns and needed not in constants:
@@ -202,7 +205,7 @@ def load_mapping(path: str | Path, default_timezone: str = "Asia/Jakarta") -> Ma
     )
 
 
-def _str_dict(path: Path, data: LinedDict, key: str) -> dict[str, str]:
+def _str_dict(path: Path, data: LineDict, key: str) -> dict[str, str]:
     value = data.get(key) or {}
     if not isinstance(value, dict):
         raise _err(path, data, key, f"'{key}' must be a mapping of field: value",
@@ -210,7 +213,7 @@ def _str_dict(path: Path, data: LinedDict, key: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _staff(path: Path, data: LinedDict) -> dict[str, str]:
+def _staff(path: Path, data: LineDict) -> dict[str, str]:
     staff = data.get("staff")
     if not staff:
         return {}

@@ -26,7 +26,7 @@ from pipeline.sop.loader import load_sop, suggest
 from pipeline.sop.model import Sop
 from pipeline.sop.net import Net
 from pipeline.sop.petri import sop_to_net
-from pipeline.sop.yamlmarks import DuplicateKey, LineDict, load_marked
+from pipeline.yamlfile import DuplicateKey, LineDict, load_marked
 
 SOP_SUFFIXES = (".yaml", ".yml")
 MODEL_SUFFIXES = (".bpmn", ".pnml")

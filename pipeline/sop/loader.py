@@ -30,7 +30,7 @@ from pipeline.sop.model import (
     StandarPelayanan,
     WajibSebelum,
 )
-from pipeline.sop.yamlmarks import DuplicateKey, LineDict, LineList, load_marked
+from pipeline.yamlfile import DuplicateKey, LineDict, LineList, load_marked
 
 FORMAT = "sop-ap/1"
 
