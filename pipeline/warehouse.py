@@ -179,7 +179,7 @@ class Warehouse:
 
     def arrow(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         """The result as a pyarrow Table."""
-        return self._query(sql, params).to_arrow_table()
+        return self.con.sql(sql, params=params).to_arrow_table()
 
     def columns(self, table: str) -> list[str]:
         return [r[0] for r in self.rows(f"DESCRIBE {quote_ident(table)}")]

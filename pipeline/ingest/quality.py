@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.settings import Settings
-from pipeline.warehouse import Warehouse, quote_literal
+from pipeline.warehouse import Warehouse
 
 
 def quality_summary(wh: Warehouse, settings: Settings, *, load_id: int | None = None,
@@ -40,12 +40,7 @@ def quality_summary(wh: Warehouse, settings: Settings, *, load_id: int | None = 
             FROM events e JOIN touched USING (case_id))
         SELECT count(DISTINCT case_id), max(gap) FROM steps
         WHERE gap > INTERVAL {gap_days} DAY""")[0]
-    tz = quote_literal(settings.timezone)
-    off_hours = wh.scalar(f"""
-        SELECT count(*) FROM (
-            SELECT timezone({tz}, timestamp) AS t FROM events WHERE {where})
-        WHERE isodow(t) > 5 OR t::TIME < TIME '07:30'
-           OR t::TIME > CASE WHEN isodow(t) = 5 THEN TIME '16:30' ELSE TIME '16:00' END""")
+    off_hours = _outside_office_hours(wh, settings, where)
     unmapped = wh.rows(f"""
         SELECT activity_raw, count(*) FROM events WHERE {where} AND activity = activity_raw
           AND load_id IN (SELECT load_id FROM loads WHERE mapping_text LIKE '%activities:%')
@@ -67,7 +62,7 @@ def quality_summary(wh: Warehouse, settings: Settings, *, load_id: int | None = 
         "gap_days": gap_days,
         "longest_gap_days": round(gaps[1].total_seconds() / 86400, 1) if gaps[1] else None,
         "events_outside_office_hours": int(off_hours or 0),
-        "timezone": settings.timezone,
+        "calendar": "default",
         "unmapped_activities": {str(k): int(v) for k, v in unmapped},
         "read_options": read_options or {},
     }
@@ -93,8 +88,8 @@ def format_quality(q: dict[str, Any], title: str = "Data quality") -> str:
                      f"{q['cases_with_gaps']:,} (longest {q['longest_gap_days']} days)")
     if q["events"]:
         share = 100 * q["events_outside_office_hours"] / q["events"]
-        lines.append(f"  events outside office hours ({q['timezone']}, weekends or before 07:30 / "
-                     f"after 16:00, Fri 16:30): {q['events_outside_office_hours']:,} ({share:.1f}%)")
+        lines.append(f"  events outside office hours (calendar '{q['calendar']}': evenings, weekends, "
+                     f"holidays, cuti bersama): {q['events_outside_office_hours']:,} ({share:.1f}%)")
     if q["unmapped_activities"]:
         shown = ", ".join(f"{k} ({v})" for k, v in list(q["unmapped_activities"].items())[:8])
         lines.append(f"  labels kept as they are (not in the mapping's activities): {shown}")
@@ -102,3 +97,16 @@ def format_quality(q: dict[str, Any], title: str = "Data quality") -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in q["read_options"].items())
         lines.append(f"  read with {opts}")
     return "\n".join(lines)
+
+
+def _outside_office_hours(wh: Warehouse, settings: Settings, where: str) -> int:
+    """Events completed outside the office hours of the default working calendar."""
+    import pandas as pd
+
+    from pipeline.calendar import calendar_from_settings, is_open
+
+    ns = wh.arrow(f"SELECT epoch_ns(timestamp) AS t FROM events WHERE {where}").column("t")
+    if len(ns) == 0:
+        return 0
+    instants = pd.to_datetime(ns.to_numpy(), utc=True)
+    return int((~is_open(calendar_from_settings(settings), instants)).sum())
