@@ -13,6 +13,15 @@ from typing import Any
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "ConfigError": "pipeline.errors",
+    "Filter": "pipeline.discover",
+    "bottlenecks": "pipeline.discover",
+    "dfg": "pipeline.discover",
+    "discover_model": "pipeline.discover",
+    "performance_dfg": "pipeline.discover",
+    "sop_flow": "pipeline.compare",
+    "start_end": "pipeline.discover",
+    "variants": "pipeline.discover",
+    "write_discovery": "pipeline.report.maps",
     "DeclaredModel": "pipeline.sop",
     "Sop": "pipeline.sop",
     "SopLibrary": "pipeline.sop",

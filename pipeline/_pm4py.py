@@ -6,6 +6,7 @@ becomes a pm4py Petri net with its markings; traces are lists of activity names.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from pipeline.sop.net import Net
 
 Trace = Sequence[str]
+
+# pm4py prints a licence banner to stderr when imported from a __main__ script; sopmine's
+# output is read by people and parsed by scripts, so mark the banner as already shown.
+sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -93,6 +98,162 @@ def woflan_sound(net: Net) -> bool:
               "return_asap_when_not_sound": True}
     with _quiet():
         return bool(woflan.apply(pn, im, fm, parameters=params))
+
+
+# === Conformance: optimal alignments per variant, with their moves (pipeline.conform) ========
+# pm4py breaks ties between equally good alignments in the iteration order of sets of objects
+# hashed by their memory address, which changes from run to run. So that one variant always
+# gets the same alignment, a deviation (a log move, or a model move on a visible transition)
+# costs ``big`` plus a small extra: a skipped step costs less than an extra event, a later event
+# less than an earlier one as the extra, and a silent transition in ``costly`` (a return edge)
+# more than either (a repeated step without a return edge is an extra, not rework plus a skip).
+# ``big`` exceeds the sum of the extras of any alignment with the fewest deviations, so the
+# number of deviations is the optimum of the standard cost function and the fitness equals
+# pm4py's: 1 - deviations / (events + visible steps of the shortest model run).
+# ``prefix=True`` aligns an open case: every place gets a silent "drain" transition and the final
+# marking is empty, so the model run may stop anywhere (steps not reached yet cost nothing).
+
+from dataclasses import dataclass  # noqa: E402  (this section is appended to a shared module)
+
+ALIGNER_VERSION = "sopmine-align/1"  # part of the alignment cache key: bump on any change here
+
+#: (event index, transition id): index -1 is a model move, transition "" a log move.
+Move = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One trace's optimal alignment: ``deviations`` (log moves plus visible model moves),
+    ``fitness`` and the moves in order (within a stretch between two synchronous moves, log
+    moves come first)."""
+
+    deviations: int
+    fitness: float
+    moves: tuple[Move, ...]
+
+
+def _drained(net: Net) -> Net:
+    from dataclasses import replace
+
+    from pipeline.sop.net import Transition as Tr
+
+    drains = tuple(Tr(f"__drain__{p}", None) for p in net.places)
+    return replace(net, transitions=net.transitions + drains,
+                   arcs=net.arcs + tuple((p, f"__drain__{p}") for p in net.places), final={})
+
+
+def shortest_run(net: Net) -> int:
+    """Visible transitions on the shortest run of ``net`` (pm4py's best worst cost)."""
+    from pm4py.algo.conformance.alignments.petri_net.variants import state_equation_a_star as sea
+
+    pn, im, fm = to_pm4py(net)
+    with _quiet():
+        cost = sea.get_best_worst_cost(pn, im, fm)
+    if cost is None:
+        raise ValueError(f"{net.name}: the final marking cannot be reached from the initial one")
+    return int(cost) // 10000
+
+
+class _Aligner:
+    """The pm4py nets of one model (built once) and the alignment of one trace against them."""
+
+    def __init__(self, net: Net, costly: frozenset[str], shortest: int) -> None:
+        self.full = to_pm4py(net)
+        self.prefix = to_pm4py(_drained(net))
+        self.costly, self.shortest = costly, shortest
+        visible = sorted(t.id for t in net.transitions if t.label is not None)
+        self.rank = {t: k for k, t in enumerate(visible)}
+        self.silent = len(net.transitions) - len(visible)
+
+    def align(self, trace: Trace, prefix: bool) -> Alignment:
+        from pm4py.algo.conformance.alignments.petri_net.variants import (
+            state_equation_a_star as sea,
+        )
+        from pm4py.objects.log.obj import Event
+        from pm4py.objects.log.obj import Trace as PmTrace
+
+        pn, im, fm = self.prefix if prefix else self.full
+        n, visible = len(trace), len(self.rank)
+        extra_max = visible + n + 1
+        returns = 2 * extra_max
+        gaps = 2 * n + self.shortest + 1
+        bound = gaps * extra_max + gaps * (self.silent + 1) * returns
+        big = 10000 * (bound // 10000 + 1)
+        model_cost: dict[Any, int] = {}
+        sync_cost: dict[Any, int] = {}
+        for t in pn.transitions:
+            if t.label is not None:
+                model_cost[t] = big + 1 + self.rank[t.name]
+                sync_cost[t] = 0
+            else:
+                model_cost[t] = returns if t.name in self.costly else 1
+        params = {
+            sea.Parameters.PARAM_TRACE_COST_FUNCTION: [big + visible + 1 + (n - j)
+                                                       for j in range(n)],
+            sea.Parameters.PARAM_MODEL_COST_FUNCTION: model_cost,
+            sea.Parameters.PARAM_SYNC_COST_FUNCTION: sync_cost,
+            sea.Parameters.PARAM_ALIGNMENT_RESULT_IS_SYNC_PROD_AWARE: True,
+        }
+        pm_trace = PmTrace([Event({"concept:name": a}) for a in trace])
+        with _quiet():
+            result = sea.apply(pm_trace, pn, im, fm, parameters=params)
+        if result is None:
+            raise ValueError("no alignment: the model cannot reach its final marking")
+        return self._moves(result["alignment"], n)
+
+    def _moves(self, steps: Any, n: int) -> Alignment:
+        moves: list[Move] = []
+        block_log: list[Move] = []
+        block_model: list[Move] = []
+        index = 0
+        deviations = 0
+        for (log_name, model_name), (_, model_label) in steps:
+            if log_name != ">>" and model_name != ">>":
+                moves += block_log + block_model + [(index, model_name)]
+                block_log, block_model = [], []
+                index += 1
+            elif model_name == ">>":
+                block_log.append((index, ""))
+                index += 1
+                deviations += 1
+            elif not model_name.startswith("__drain__"):
+                block_model.append((-1, model_name))
+                deviations += model_label is not None
+        moves += block_log + block_model
+        total = n + self.shortest
+        fitness = 1 - deviations / total if total > 0 else 0.0
+        return Alignment(deviations, fitness, tuple(moves))
+
+
+def _align_chunk(net: Net, costly: frozenset[str], shortest: int,
+                 items: Sequence[tuple[Trace, bool]]) -> list[Alignment]:
+    aligner = _Aligner(net, costly, shortest)
+    return [aligner.align(trace, prefix) for trace, prefix in items]
+
+
+def align_traces(net: Net, traces: Sequence[Trace], prefix: Sequence[bool], *,
+                 costly: Sequence[str] = (), workers: int = 1) -> list[Alignment]:
+    """The optimal alignment of each trace (an open case's with ``prefix`` true) against
+    ``net``; ``costly``: ids of silent transitions that a tie should avoid (return edges).
+    With ``workers`` > 1 the traces are spread over that many processes."""
+    shortest = shortest_run(net)
+    items = list(zip(traces, prefix, strict=True))
+    chosen = frozenset(costly)
+    if workers <= 1 or len(items) < 2 * workers:
+        return _align_chunk(net, chosen, shortest, items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: the workers inherit pm4py already imported (spawn would import it again, seconds)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    chunks = [items[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        done = list(pool.map(_align_chunk, [net] * workers, [chosen] * workers,
+                             [shortest] * workers, chunks))
+    out: list[Alignment] = [None] * len(items)  # type: ignore[list-item]
+    for k, part in enumerate(done):
+        out[k::workers] = part
+    return out
 
 
 # === Discovery: pm4py's miners and its DFG/variants as the oracle (pipeline.discover) ========

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "keygen": "pipeline.ingest_cli:keygen",
     "calendar": "pipeline.calendar_cli:calendar",
     "sop": "pipeline.sop.cli:sop",
+    "discover": "pipeline.discover_cli:discover",
 }
 
 

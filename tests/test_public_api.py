@@ -19,3 +19,11 @@ def test_every_error_of_the_tree_is_public_and_derives_from_pipeline_error():
     for error in tree:
         assert error.__name__ in pipeline.__all__
         assert issubclass(error, pipeline.PipelineError)
+
+
+def test_no_public_name_hides_a_submodule():
+    # 'from pipeline import compare' must not return a function where code expects the module
+    import importlib.util
+
+    for name in pipeline.__all__:
+        assert importlib.util.find_spec(f"pipeline.{name}") is None, name
