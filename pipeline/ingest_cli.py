@@ -20,12 +20,11 @@ def ingest(ctx: click.Context, files: tuple[str, ...], mapping: str | None) -> N
     """Load event logs (CSV, Excel, Parquet, XES, status snapshots) into the warehouse."""
     from pipeline.ingest import ingest_files
     from pipeline.ingest.quality import format_quality
-    from pipeline.warehouse import open_warehouse
+    from pipeline.warehouse import open_from_settings
 
     settings = settings_of(ctx)
     bar = _progress_bar()
-    with open_warehouse(settings.db, memory_limit=settings.duckdb_memory_limit,
-                        threads=settings.duckdb_threads) as wh:
+    with open_from_settings(settings) as wh:
         results = ingest_files(wh, files, mapping, settings, progress=bar.update if bar else None)
     if bar:
         bar.close()
@@ -58,10 +57,10 @@ def quality(ctx: click.Context, load_id: int | None, as_json: bool) -> None:
     import json
 
     from pipeline.ingest.quality import format_quality, quality_summary
-    from pipeline.warehouse import open_warehouse
+    from pipeline.warehouse import open_from_settings
 
     settings = settings_of(ctx)
-    with open_warehouse(settings.db, read_only=True) as wh:
+    with open_from_settings(settings, read_only=True) as wh:
         summary = quality_summary(wh, settings, load_id=load_id)
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))

@@ -56,8 +56,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reports_dir", "reports", "Folder for generated reports."),
     Setting(
         "duckdb_memory_limit",
-        "",
-        "DuckDB memory_limit (for example '2GB'); empty leaves DuckDB's default.",
+        "2GB",
+        "DuckDB memory_limit: above it DuckDB spills to disk. 2GB keeps a 10-million-event load "
+        "at about 2.6 GB of RAM (52 s; 5.3 GB and 47 s without a limit). Empty: DuckDB's default "
+        "(80% of RAM).",
     ),
     Setting("duckdb_threads", 0, "DuckDB threads; 0 leaves DuckDB's default (all cores)."),
 )

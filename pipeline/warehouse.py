@@ -27,7 +27,7 @@ import duckdb
 
 from pipeline.errors import WarehouseError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each migration takes the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -72,6 +72,69 @@ MIGRATIONS: tuple[str, ...] = (
         reason_code VARCHAR NOT NULL,
         reason VARCHAR NOT NULL,
         raw JSON
+    );
+    """,
+    # 2: conformance (pipeline.conform). ``alignment_cache``: one optimal alignment per model
+    # (hash of its net and of the aligner), variant (hash of its activities) and mode (prefix
+    # for open cases). ``check_runs``: one row per check; ``case_results`` and ``deviations``
+    # hold each run's findings, keyed by ``run_id``.
+    """
+    CREATE TABLE alignment_cache (
+        model_hash VARCHAR NOT NULL,
+        variant_hash VARCHAR NOT NULL,
+        prefix BOOLEAN NOT NULL,
+        activities VARCHAR[] NOT NULL,
+        deviations INTEGER NOT NULL,
+        fitness DOUBLE NOT NULL,
+        moves JSON NOT NULL,
+        aligned_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (model_hash, variant_hash, prefix)
+    );
+    CREATE SEQUENCE IF NOT EXISTS run_id_seq START 1;
+    CREATE TABLE check_runs (
+        run_id INTEGER PRIMARY KEY,
+        checked_at TIMESTAMPTZ NOT NULL,
+        as_of TIMESTAMPTZ,
+        language VARCHAR NOT NULL,
+        parameters JSON,
+        models JSON,
+        cases BIGINT NOT NULL,
+        deviations BIGINT NOT NULL,
+        variants BIGINT NOT NULL,
+        variants_aligned BIGINT NOT NULL
+    );
+    CREATE TABLE case_results (
+        run_id INTEGER NOT NULL,
+        case_id VARCHAR NOT NULL,
+        layanan VARCHAR,
+        unit VARCHAR,
+        sop VARCHAR,
+        nomor_sop VARCHAR,
+        tanggal_efektif DATE,
+        model_hash VARCHAR,
+        variant_hash VARCHAR,
+        status VARCHAR,
+        mulai TIMESTAMPTZ,
+        selesai TIMESTAMPTZ,
+        fitness DOUBLE,
+        jumlah_penyimpangan INTEGER NOT NULL,
+        waktu_penyelesaian_hari_kerja INTEGER,
+        batas_hari_kerja INTEGER,
+        janji_layanan VARCHAR,
+        tepat_waktu BOOLEAN,
+        jumlah_kejadian INTEGER NOT NULL,
+        zona VARCHAR NOT NULL,
+        catatan VARCHAR
+    );
+    CREATE TABLE deviations (
+        run_id INTEGER NOT NULL,
+        case_id VARCHAR NOT NULL,
+        urutan INTEGER NOT NULL,
+        jenis VARCHAR NOT NULL,
+        langkah VARCHAR,
+        aktivitas VARCHAR,
+        waktu TIMESTAMPTZ,
+        keterangan VARCHAR NOT NULL
     );
     """,
 )
@@ -239,3 +302,10 @@ def open_warehouse(path: str | Path, *, read_only: bool = False,
             f"{path}: no warehouse here yet. Load a log first: sopmine ingest FILE --mapping M.yaml"
         )
     return Warehouse(path, read_only=read_only, memory_limit=memory_limit, threads=threads)
+
+
+def open_from_settings(settings: Any, *, read_only: bool = False) -> Warehouse:
+    """Open the warehouse named by ``settings.db`` with its DuckDB memory and thread limits."""
+    return open_warehouse(settings.db, read_only=read_only,
+                          memory_limit=settings.duckdb_memory_limit,
+                          threads=settings.duckdb_threads)

@@ -207,13 +207,13 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                        coalesce(attributes::VARCHAR, '')) AS content
             FROM parsed
         ), numbered AS (
-            SELECT *, row_number() OVER (PARTITION BY content ORDER BY source_row) AS occurrence
-            FROM contents
+            SELECT *, row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
+            FROM (SELECT *, md5_number(content) AS content_key FROM contents)
         )
-        SELECT * EXCLUDE (content),
+        SELECT * EXCLUDE (content, content_key),
             -- the n-th identical row of a file keeps its own key; never cast a UHUGEINT to text
             -- here (slow): hash the content again with the occurrence instead
-            CASE WHEN occurrence = 1 THEN md5_number(content)
+            CASE WHEN occurrence = 1 THEN content_key
                  ELSE md5_number(content || '#' || occurrence::VARCHAR) END AS event_key,
             CASE
                 WHEN case_id IS NULL THEN 'missing_case_id'
@@ -259,7 +259,6 @@ def _store(wh: Warehouse, load_id: int, path: Path, fmt: str, content_hash: str,
                    resource, role, layanan, unit, attributes
             FROM canon
             WHERE reason_code IS NULL AND event_key NOT IN (SELECT event_key FROM events)
-            ORDER BY case_id, ts, source_row
         """)
         raw_cols = [c for c in wh.columns("stage") if c != "_row"]
         raw = "json_object(" + ", ".join(

@@ -33,7 +33,7 @@ MONTHS = {
 ZONES = {"wib": "+07:00", "wita": "+08:00", "wit": "+09:00"}
 
 # The common shapes, tried as they are before any rewriting (cheap: most rows stop here).
-FAST = tuple(f"%d{sep}%m{sep}%Y{t}" for sep in "/-." for t in (" %H:%M:%S", " %H:%M", ""))
+FAST = tuple(f"%d{sep}%m{sep}%Y{t}" for sep in "/-." for t in (" %H:%M", " %H:%M:%S", ""))
 _DATES = ("%d-%m-%Y", "%d-%b-%Y")
 _TIMES = (" %H:%M:%S.%f", " %H:%M:%S", " %H:%M", "")
 DAY_FIRST = tuple(d + t for d in _DATES for t in _TIMES)
