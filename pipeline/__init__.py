@@ -10,9 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-#: public name -> module that defines it
+#: public name -> module that defines it ("module:attribute" where the public name differs)
 _EXPORTS: dict[str, str] = {
     "ConfigError": "pipeline.errors",
+    "SynthResult": "pipeline.synth",
+    "synth_log": "pipeline.synth:generate",
+    "write_synth_exports": "pipeline.synth:write_exports",
     "Filter": "pipeline.discover",
     "bottlenecks": "pipeline.discover",
     "dfg": "pipeline.discover",
@@ -63,7 +66,8 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        module, _, attr = _EXPORTS[name].partition(":")
+        value = getattr(importlib.import_module(module), attr or name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

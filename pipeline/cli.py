@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "calendar": "pipeline.calendar_cli:calendar",
     "sop": "pipeline.sop.cli:sop",
     "discover": "pipeline.discover_cli:discover",
+    "synth": "pipeline.synth_cli:synth",
 }
 
 
