@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -90,7 +91,7 @@ def settings_cmd(ctx: click.Context) -> None:
               help="Output folder (default reports/demo).")
 @click.pass_context
 def demo_cmd(ctx: click.Context, out: str | None) -> None:
-    """Run the whole pipeline on the bundled Kepahiang sample and print the headline figures."""
+    """Run the whole pipeline on a generated year of Kepahiang and print the headline figures."""
     from pipeline.demo import PROJECT, run_demo
     from pipeline.ingest.quality import format_quality
 
@@ -99,8 +100,13 @@ def demo_cmd(ctx: click.Context, out: str | None) -> None:
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(format_quality(result.quality, title="Demo data quality"))
-    shown = result.warehouse.relative_to(PROJECT) if result.warehouse.is_relative_to(PROJECT) else result.warehouse
-    click.echo(f"warehouse: {shown}")
+    click.echo(f"services: {', '.join(result.services)}")
+
+    def shown(path: Path) -> Path:
+        return path.relative_to(PROJECT) if path.is_relative_to(PROJECT) else path
+
+    click.echo(f"warehouse: {shown(result.warehouse)}")
+    click.echo(f"outputs: {len(result.written)} files in {shown(result.out_dir)}")
 
 
 def main(argv: list[str] | None = None) -> None:
