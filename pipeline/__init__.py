@@ -18,6 +18,8 @@ _EXPORTS: dict[str, str] = {
     "write_synth_exports": "pipeline.synth:write_exports",
     "Filter": "pipeline.discover",
     "bottlenecks": "pipeline.discover",
+    "case_events": "pipeline.discover",
+    "sop_svg": "pipeline.sop.draw",
     "dfg": "pipeline.discover",
     "discover_model": "pipeline.discover",
     "performance_dfg": "pipeline.discover",

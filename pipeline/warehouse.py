@@ -174,7 +174,8 @@ class Warehouse:
                 "Close the other sopmine process using it, or pass another file with --db."
             ) from None
         self.execute("SET TimeZone = 'UTC'")
-        self.execute("SET enable_progress_bar = false")
+        with contextlib.suppress(duckdb.Error):  # in Jupyter DuckDB refuses without ipywidgets
+            self.execute("SET enable_progress_bar = false")
         if not read_only:
             self.migrate()
         else:
