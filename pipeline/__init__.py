@@ -12,7 +12,17 @@ from typing import Any
 
 #: public name -> module that defines it ("module:attribute" where the public name differs)
 _EXPORTS: dict[str, str] = {
+    "CheckResult": "pipeline.conform",
     "ConfigError": "pipeline.errors",
+    "ReportInputs": "pipeline.report.data",
+    "RunResult": "pipeline.run",
+    "check": "pipeline.conform",
+    "collect_report": "pipeline.report.data:collect",
+    "render_reports": "pipeline.report",
+    "report_period": "pipeline.report.data",
+    "run_pipeline": "pipeline.run:run",
+    "write_reports": "pipeline.report",
+    "write_results": "pipeline.conform",
     "SynthResult": "pipeline.synth",
     "synth_log": "pipeline.synth:generate",
     "write_synth_exports": "pipeline.synth:write_exports",

@@ -104,10 +104,14 @@ def woflan_sound(net: Net) -> bool:
 # pm4py breaks ties between equally good alignments in the iteration order of sets of objects
 # hashed by their memory address, which changes from run to run. So that one variant always
 # gets the same alignment, a deviation (a log move, or a model move on a visible transition)
-# costs ``big`` plus a small extra: a skipped step costs less than an extra event, a later event
-# less than an earlier one as the extra, and a silent transition in ``costly`` (a return edge)
-# more than either (a repeated step without a return edge is an extra, not rework plus a skip).
-# ``big`` exceeds the sum of the extras of any alignment with the fewest deviations, so the
+# costs ``big`` plus a small extra, in tiers: a skipped step costs least (each step its own
+# power of two, so two different sets of skipped steps never cost the same), then an extra
+# event (a later event less than an earlier one, in steps above any set of skips), then
+# skipping a step that a return edge leads back to (``targets``). So a step repeated right after itself is rework with a step skipped only
+# when a return edge leads back to the repeated step (pbg: periksa_teknis, [perbaiki],
+# periksa_teknis); otherwise it is an extra (kk: validasi, validasi). An open case (``prefix``)
+# has no such tie to settle but a trailing event read as an extra: there skipping a target is
+# ordinary and the return edges (``costly``) are dear instead. ``big`` exceeds the sum of the extras of any alignment with the fewest deviations, so the
 # number of deviations is the optimum of the standard cost function and the fitness equals
 # pm4py's: 1 - deviations / (events + visible steps of the shortest model run).
 # ``prefix=True`` aligns an open case: every place gets a silent "drain" transition and the final
@@ -115,7 +119,7 @@ def woflan_sound(net: Net) -> bool:
 
 from dataclasses import dataclass  # noqa: E402  (this section is appended to a shared module)
 
-ALIGNER_VERSION = "sopmine-align/1"  # part of the alignment cache key: bump on any change here
+ALIGNER_VERSION = "sopmine-align/3"  # part of the alignment cache key: bump on any change here
 
 #: (event index, transition id): index -1 is a model move, transition "" a log move.
 Move = tuple[int, str]
@@ -157,10 +161,11 @@ def shortest_run(net: Net) -> int:
 class _Aligner:
     """The pm4py nets of one model (built once) and the alignment of one trace against them."""
 
-    def __init__(self, net: Net, costly: frozenset[str], shortest: int) -> None:
+    def __init__(self, net: Net, costly: frozenset[str], targets: frozenset[str],
+                 shortest: int) -> None:
         self.full = to_pm4py(net)
         self.prefix = to_pm4py(_drained(net))
-        self.costly, self.shortest = costly, shortest
+        self.costly, self.targets, self.shortest = costly, targets, shortest
         visible = sorted(t.id for t in net.transitions if t.label is not None)
         self.rank = {t: k for k, t in enumerate(visible)}
         self.silent = len(net.transitions) - len(visible)
@@ -174,21 +179,28 @@ class _Aligner:
 
         pn, im, fm = self.prefix if prefix else self.full
         n, visible = len(trace), len(self.rank)
-        extra_max = visible + n + 1
-        returns = 2 * extra_max
-        gaps = 2 * n + self.shortest + 1
-        bound = gaps * extra_max + gaps * (self.silent + 1) * returns
+        moves = 2 * n + self.shortest + 1          # most deviations of an optimal alignment
+        taus = moves * (self.silent + 1)           # most silent moves beside them
+        if visible <= 16:                          # distinct sets of skipped steps cost apart
+            weight = [1 << r for r in range(visible)]
+        else:
+            weight = [r + 1 for r in range(visible)]
+        step = moves * 2 * (weight[-1] if weight else 1) + taus + 1  # above any set of skips
+        dear = moves * (n + 2) * step              # above any set of extras
+        returns = dear if prefix else 1
+        bound = moves * (dear + step) + taus * dear
         big = 10000 * (bound // 10000 + 1)
         model_cost: dict[Any, int] = {}
         sync_cost: dict[Any, int] = {}
         for t in pn.transitions:
             if t.label is not None:
-                model_cost[t] = big + 1 + self.rank[t.name]
+                target = not prefix and t.name in self.targets
+                model_cost[t] = big + weight[self.rank[t.name]] + (dear if target else 0)
                 sync_cost[t] = 0
             else:
                 model_cost[t] = returns if t.name in self.costly else 1
         params = {
-            sea.Parameters.PARAM_TRACE_COST_FUNCTION: [big + visible + 1 + (n - j)
+            sea.Parameters.PARAM_TRACE_COST_FUNCTION: [big + (n - j) * step
                                                        for j in range(n)],
             sea.Parameters.PARAM_MODEL_COST_FUNCTION: model_cost,
             sea.Parameters.PARAM_SYNC_COST_FUNCTION: sync_cost,
@@ -225,22 +237,24 @@ class _Aligner:
         return Alignment(deviations, fitness, tuple(moves))
 
 
-def _align_chunk(net: Net, costly: frozenset[str], shortest: int,
+def _align_chunk(net: Net, costly: frozenset[str], targets: frozenset[str], shortest: int,
                  items: Sequence[tuple[Trace, bool]]) -> list[Alignment]:
-    aligner = _Aligner(net, costly, shortest)
+    aligner = _Aligner(net, costly, targets, shortest)
     return [aligner.align(trace, prefix) for trace, prefix in items]
 
 
 def align_traces(net: Net, traces: Sequence[Trace], prefix: Sequence[bool], *,
-                 costly: Sequence[str] = (), workers: int = 1) -> list[Alignment]:
+                 costly: Sequence[str] = (), targets: Sequence[str] = (),
+                 workers: int = 1) -> list[Alignment]:
     """The optimal alignment of each trace (an open case's with ``prefix`` true) against
-    ``net``; ``costly``: ids of silent transitions that a tie should avoid (return edges).
-    With ``workers`` > 1 the traces are spread over that many processes."""
+    ``net``. For ties (see above): ``costly``, the silent transitions of return edges;
+    ``targets``, the visible transitions they lead back to. With ``workers`` > 1 the traces
+    are spread over that many processes."""
     shortest = shortest_run(net)
     items = list(zip(traces, prefix, strict=True))
-    chosen = frozenset(costly)
+    chosen, back = frozenset(costly), frozenset(targets)
     if workers <= 1 or len(items) < 2 * workers:
-        return _align_chunk(net, chosen, shortest, items)
+        return _align_chunk(net, chosen, back, shortest, items)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -249,7 +263,7 @@ def align_traces(net: Net, traces: Sequence[Trace], prefix: Sequence[bool], *,
     chunks = [items[k::workers] for k in range(workers)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         done = list(pool.map(_align_chunk, [net] * workers, [chosen] * workers,
-                             [shortest] * workers, chunks))
+                             [back] * workers, [shortest] * workers, chunks))
     out: list[Alignment] = [None] * len(items)  # type: ignore[list-item]
     for k, part in enumerate(done):
         out[k::workers] = part

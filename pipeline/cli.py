@@ -28,6 +28,9 @@ COMMANDS: dict[str, str] = {
     "sop": "pipeline.sop.cli:sop",
     "discover": "pipeline.discover_cli:discover",
     "synth": "pipeline.synth_cli:synth",
+    "check": "pipeline.conform_cli:check",
+    "run": "pipeline.conform_cli:run",
+    "report": "pipeline.report_cli:report",
 }
 
 
@@ -95,18 +98,27 @@ def demo_cmd(ctx: click.Context, out: str | None) -> None:
     from pipeline.demo import PROJECT, run_demo
     from pipeline.ingest.quality import format_quality
 
-    kwargs = {"out_dir": out} if out else {}
-    result = run_demo(settings_of(ctx), **kwargs)
+    result = run_demo(settings_of(ctx), Path(out)) if out else run_demo(settings_of(ctx))
     for note in result.notes:
         click.echo(f"note: {note}")
     click.echo(format_quality(result.quality, title="Demo data quality"))
     click.echo(f"services: {', '.join(result.services)}")
+    h = result.headline
+    if h:
+        on_time = f"{h['on_time']:.1%}" if h["on_time"] is not None else "-"
+        clean = f"{h['without_deviation']:.1%}" if h["without_deviation"] is not None else "-"
+        top = ", ".join(f"{code} ({n:,})" for code, n in h["top"])
+        click.echo(f"checked {h['cases']:,} cases ({h['variants']:,} variants): {on_time} finished "
+                   f"on time, {clean} without any deviation; {h['deviations']:,} deviations, "
+                   f"most often {top}")
 
     def shown(path: Path) -> Path:
         return path.relative_to(PROJECT) if path.is_relative_to(PROJECT) else path
 
     click.echo(f"warehouse: {shown(result.warehouse)}")
     click.echo(f"outputs: {len(result.written)} files in {shown(result.out_dir)}")
+    if result.report:
+        click.echo(f"report: {shown(result.report)}")
 
 
 def main(argv: list[str] | None = None) -> None:

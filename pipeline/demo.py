@@ -44,6 +44,8 @@ class DemoResult:
     out_dir: Path
     quality: dict[str, Any] = field(default_factory=dict)
     services: list[str] = field(default_factory=list)
+    headline: dict[str, Any] = field(default_factory=dict)
+    report: Path | None = None
     written: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -90,9 +92,11 @@ def run_demo(settings: Settings, out_dir: str | Path = PROJECT / "reports" / "de
     import datetime as dt
 
     from pipeline.calendar import calendar_from_settings
+    from pipeline.conform import check, write_results
     from pipeline.discover import Filter
     from pipeline.ingest import ingest_files, load_mapping
     from pipeline.ingest.quality import quality_summary
+    from pipeline.report import write_reports
     from pipeline.report.maps import write_discovery
     from pipeline.sop import SopLibrary
     from pipeline.warehouse import open_warehouse
@@ -122,4 +126,24 @@ def run_demo(settings: Settings, out_dir: str | Path = PROJECT / "reports" / "de
             result.written += write_discovery(
                 wh, out / "discover" / layanan, Filter(layanan=layanan, coverage=0.8), calendar,
                 models=models)
+        checked = check(wh, library, settings)
+        result.written += list(write_results(wh, out, checked.run_id))
+        reports = write_reports(wh, out / "laporan", settings, run_id=checked.run_id)
+        result.written += list(reports)
+        result.notes += list(getattr(reports, "notes", []))
+        result.report = next((p for p in reports if p.suffix == ".html"), None)
+        result.headline = _headline(wh, checked)
     return result
+
+
+def _headline(wh: Any, checked: Any) -> dict[str, Any]:
+    """The figures ``sopmine demo`` prints: cases, on time, conforming, top deviations."""
+    cases, judged, on_time, conforming = wh.rows("""
+        SELECT count(*), count(tepat_waktu), count(*) FILTER (WHERE tepat_waktu),
+               count(*) FILTER (WHERE jumlah_penyimpangan = 0)
+        FROM case_results WHERE run_id = ?""", [checked.run_id])[0]
+    top = sorted(checked.per_code.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return {"cases": cases, "on_time": on_time / judged if judged else None,
+            "without_deviation": conforming / cases if cases else None,
+            "deviations": checked.deviations, "top": top, "variants": checked.variants,
+            "seconds_check": checked.seconds}

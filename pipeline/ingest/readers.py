@@ -253,19 +253,26 @@ def _read_excel(path: Path, report: ReadReport, sheet: str | None) -> Iterator[p
         raise LogFormatError(f"cannot be opened as an Excel workbook ({exc})", file=path,
                              fix="Open it in Excel and save it again as .xlsx.") from None
     if sheet is not None and sheet not in book.sheetnames:
+        book.close()
         raise LogFormatError(f"no sheet named '{sheet}'", file=path,
                              fix=f"Sheets in the workbook: {', '.join(book.sheetnames)}.")
     ws = book[sheet] if sheet else book.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     try:
         first = next(rows)
+        header = [_cell_text(v) or "" for v in first]
+        while header and not header[-1]:
+            header.pop()
+        _check_header(path, header, row=1, where=f"sheet '{ws.title}': ")
     except StopIteration:
+        rows.close()
+        book.close()
         raise LogFormatError(f"sheet '{ws.title}' is empty", file=path,
                              fix="Choose the sheet with the log (mapping key 'sheet').") from None
-    header = [_cell_text(v) or "" for v in first]
-    while header and not header[-1]:
-        header.pop()
-    _check_header(path, header, row=1, where=f"sheet '{ws.title}': ")
+    except LogFormatError:
+        rows.close()  # the row generator holds the sheet's stream, and with it the file, open
+        book.close()
+        raise
     report.columns = header
     report.options.update(sheet=ws.title)
     width = len(header)
