@@ -129,11 +129,11 @@ class ModelView:
         """Activity -> outcome, for every activity after which the case can be finished
         (the final marking is reachable through silent transitions only)."""
         if self.sop is not None:
-            return _sop_ends(self.sop)
+            return sop_end_steps(self.sop)
         return {label: "selesai" for label in _net_end_labels(self.net)}
 
 
-def _sop_ends(sop: Sop) -> dict[str, str]:
+def sop_end_steps(sop: Sop) -> dict[str, str]:
     """Recorded steps that end the case, directly or through unrecorded steps after them."""
     ends: dict[str, str] = {}
     for step in sop.langkah:

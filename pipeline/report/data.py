@@ -449,6 +449,7 @@ def _timing(events: pd.DataFrame, settings: Settings, library: Any,
     """Per case at ``cut``: the contract's status and time columns (``fitness`` empty); per
     event: its SOP step's time standard and whether it was exceeded."""
     from pipeline.calendar import calendars_for_units
+    from pipeline.conform.model import sop_end_steps
     from pipeline.timing import service_status
 
     first = events.groupby("case_id", sort=False).first()
@@ -482,7 +483,8 @@ def _timing(events: pd.DataFrame, settings: Settings, library: Any,
         ev = events[events["case_id"].isin(set(ids))]
         if sop is None:
             continue
-        ends = {s.id: s.hasil or "selesai" for s in sop.ends}
+        # the recorded steps that end a case, through unrecorded end steps too (as the check)
+        ends = sop_end_steps(sop)
         done = ev[ev["activity"].isin(list(ends))].groupby("case_id", sort=False).first()
         idx = cases.index[rows]
         finished = cases.loc[idx, "case_id"].map(done["activity"])
