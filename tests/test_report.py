@@ -14,13 +14,21 @@ from lxml import html as lxml_html
 from openpyxl import load_workbook
 
 from pipeline.errors import InputError
+from pipeline.ingest import ingest_files
 from pipeline.report import render_reports
 from pipeline.report.data import collect, report_period
 from pipeline.report.html import render_html
 from pipeline.report.texts import AKIBAT, JENIS, JENIS_TEXT, KRITERIA, REKOMENDASI, TEXTS
 from pipeline.report.xlsx import write_xlsx
+from pipeline.settings import Settings
 from pipeline.warehouse import open_warehouse
-from tests.report_fixtures import SOPS, conformance_results, personal_values, sample_warehouse
+from tests.report_fixtures import (
+    MAPPING,
+    SOPS,
+    conformance_results,
+    personal_values,
+    sample_warehouse,
+)
 
 
 @pytest.fixture(scope="module")
@@ -280,3 +288,32 @@ def test_the_report_reads_the_results_of_the_conformance_check(tmp_path):
                                                           strict=True))
     got = inputs.cases.set_index("case_id")["fitness"]
     assert all(got[c] == pytest.approx(f) for c, f in fitness.items())
+
+
+def test_a_kk_case_under_the_2025_sop_is_finished_when_the_signed_pdf_is_sent(tmp_path):
+    """The 2025 KK SOP ends with 'cetak_mandiri', which no system records: a case whose last
+    recorded step is 'kirim' is finished (selesai), in the report as in the check."""
+    log = tmp_path / "kk-2025.csv"
+    log.write_text(
+        "NO_PERMOHONAN;TAHAPAN;WAKTU_PROSES;NIP_PETUGAS;KECAMATAN\n"
+        "KK/2025/08/0001;PENGAJUAN;04/08/2025 08:10;;Merigi\n"
+        "KK/2025/08/0001;VERIFIKASI_FO;04/08/2025 08:20;198703152010012001;Merigi\n"
+        "KK/2025/08/0001;ENTRI_SIAK;04/08/2025 08:40;198811232014022005;Merigi\n"
+        "KK/2025/08/0001;VALIDASI_KASI;04/08/2025 09:30;197805102005011003;Merigi\n"
+        "KK/2025/08/0001;TTE_KADIS;04/08/2025 13:30;197001011995031004;Merigi\n"
+        "KK/2025/08/0001;KIRIM_PDF;04/08/2025 13:45;199001202015031002;Merigi\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING.read_text().replace("CETAK_KK: cetak", "KIRIM_PDF: kirim")
+                       .replace("staff-dukcapil.csv", str(MAPPING.parent / "staff-dukcapil.csv"))
+                       .replace("pseudonymise: [NIK_PEMOHON, NAMA_PEMOHON]", "pseudonymise: []"))
+    settings = Settings(db=str(tmp_path / "w.duckdb"), pseudonym_key_file=str(tmp_path / "k"))
+    (tmp_path / "k").write_text("report-test-key-0123456789abcdef\n")
+    from pipeline.conform import check
+    from pipeline.sop import SopLibrary
+
+    with open_warehouse(settings.db) as wh:
+        ingest_files(wh, [log], mapping, settings)
+        check(wh, SopLibrary.load(*SOPS), settings, workers=1)
+        assert wh.scalar("SELECT status FROM case_results") == "selesai"
+        inputs = collect(wh, settings, period="2025-08", sops=SOPS, draw_maps=False)
+    assert inputs.cases.set_index("case_id").loc["KK/2025/08/0001", "status"] == "selesai"
