@@ -40,6 +40,10 @@ def environment() -> Any:
     return env
 
 
+#: the tallest chart on a printed (PDF) page, in CSS pixels
+PRINT_HEIGHT = 270
+
+
 class Charts:
     """Figures registered while a template renders: ``chart(fig, key)`` gives the div, and
     :meth:`script` the JSON of every figure placed."""
@@ -55,8 +59,14 @@ class Charts:
         if fig is None:
             return Markup("")
         chart_id = f"chart-{len(self.items) + 1}"
-        self.items.append((chart_id, name, fig))
         height = int(fig.layout.height or 320)
+        if self.static and height > PRINT_HEIGHT:  # a printed page has room for two charts
+            import copy
+
+            fig = copy.deepcopy(fig)
+            fig.update_layout(height=PRINT_HEIGHT)
+            height = PRINT_HEIGHT
+        self.items.append((chart_id, name, fig))
         return Markup(f'<div class="chart" id="{chart_id}" data-chart="{name}" '
                       f'data-key="{key}" style="height:{height}px"></div>')
 
