@@ -87,19 +87,8 @@ def sop_flow(sop: Sop) -> Flow:
 def net_flow(net: Net, max_states: int = 100_000) -> Flow:
     """The directly-follows relation of a Petri net's language, from its reachability graph."""
     label = {t.id: t.label for t in net.transitions}
-    pre = {t.id: net.preset(t.id) for t in net.transitions}
-    post = {t.id: net.postset(t.id) for t in net.transitions}
     final = _key(net.final)
-
-    def fire(marking: Mapping[str, int], t: str) -> dict[str, int] | None:
-        m = dict(marking)
-        for p in pre[t]:
-            if m.get(p, 0) < 1:
-                return None
-            m[p] -= 1
-        for p in post[t]:
-            m[p] = m.get(p, 0) + 1
-        return m
+    fire = net.fire
 
     def after_silent(marking: dict[str, int]) -> list[dict[str, int]]:
         out, todo, seen = [], [marking], {_key(marking)}

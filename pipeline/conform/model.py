@@ -165,8 +165,6 @@ Marking = tuple[tuple[str, int], ...]
 
 
 def _net_end_labels(net: Net) -> set[str]:
-    pre = {t.id: net.preset(t.id) for t in net.transitions}
-    post = {t.id: net.postset(t.id) for t in net.transitions}
     start: Marking = tuple(sorted(net.initial.items()))
     final: Marking = tuple(sorted(net.final.items()))
     seen = {start}
@@ -176,13 +174,9 @@ def _net_end_labels(net: Net) -> set[str]:
         here = todo.popleft()
         tokens = dict(here)
         for t in net.transitions:
-            if not all(tokens.get(p, 0) >= pre[t.id].count(p) for p in pre[t.id]):
+            nxt = net.fire(tokens, t.id)
+            if nxt is None:
                 continue
-            nxt = dict(tokens)
-            for p in pre[t.id]:
-                nxt[p] -= 1
-            for p in post[t.id]:
-                nxt[p] = nxt.get(p, 0) + 1
             key: Marking = tuple(sorted((p, n) for p, n in nxt.items() if n > 0))
             fired.append((t.label, here, key))
             if key not in seen:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 Marking = tuple[tuple[str, int], ...]  # sorted (place, tokens) pairs with tokens > 0
 
@@ -42,6 +43,23 @@ class Net:
     def postset(self, node: str) -> tuple[str, ...]:
         return tuple(b for a, b in self.arcs if a == node)
 
+    @cached_property
+    def _transition_arcs(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        return {t.id: (self.preset(t.id), self.postset(t.id)) for t in self.transitions}
+
+    def fire(self, marking: Mapping[str, int], transition: str) -> dict[str, int] | None:
+        """The marking after firing ``transition`` in ``marking``; None when not enabled.
+        The one firing rule of sopmine: soundness, end steps and the SOP flow all use it."""
+        pre, post = self._transition_arcs[transition]
+        after = dict(marking)
+        for place in pre:
+            if after.get(place, 0) < 1:
+                return None
+            after[place] -= 1
+        for place in post:
+            after[place] = after.get(place, 0) + 1
+        return after
+
 
 @dataclass(frozen=True)
 class Soundness:
@@ -60,8 +78,6 @@ def check_soundness(net: Net, max_states: int = 200_000) -> Soundness:
     problems = list(_workflow_problems(net))
     if problems:
         return Soundness(False, tuple(problems), 0)
-    pre = {t.id: net.preset(t.id) for t in net.transitions}
-    post = {t.id: net.postset(t.id) for t in net.transitions}
     start, final = _key(net.initial), _key(net.final)
     parents: dict[Marking, Marking | None] = {start: None}
     edges: dict[Marking, list[Marking]] = {}
@@ -72,13 +88,9 @@ def check_soundness(net: Net, max_states: int = 200_000) -> Soundness:
         tokens = dict(here)
         edges[here] = []
         for t in net.transitions:
-            if not all(tokens.get(p, 0) >= pre[t.id].count(p) for p in pre[t.id]):
+            nxt = net.fire(tokens, t.id)
+            if nxt is None:
                 continue
-            nxt = dict(tokens)
-            for p in pre[t.id]:
-                nxt[p] -= 1
-            for p in post[t.id]:
-                nxt[p] = nxt.get(p, 0) + 1
             key = _key(nxt)
             fired.add(t.id)
             edges[here].append(key)
