@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -54,6 +55,7 @@ class CheckResult:
     variants_aligned: int
     per_code: Mapping[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    cases_reused: int = 0  # finished cases copied unchanged from an earlier run
 
 
 def parse_as_of(value: Any, timezone: str) -> pd.Timestamp:
@@ -69,6 +71,10 @@ def parse_as_of(value: Any, timezone: str) -> pd.Timestamp:
     return ts.tz_localize(timezone) if ts.tzinfo is None else ts
 
 
+#: SQL condition keeping the cases a check must compute (the rest are reused, :func:`_reusable`)
+_TODO = "case_id NOT IN (SELECT case_id FROM _reused)"
+
+
 def _cases(wh: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
     return wh.df(f"""
         SELECT case_id,
@@ -79,7 +85,7 @@ def _cases(wh: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
                (list(layanan ORDER BY {_ORDER}) FILTER (WHERE layanan IS NOT NULL))[1]
                    AS layanan,
                (list(unit ORDER BY {_ORDER}) FILTER (WHERE unit IS NOT NULL))[1] AS unit
-        FROM events WHERE timestamp <= ? GROUP BY case_id ORDER BY case_id""",
+        FROM events WHERE timestamp <= ? AND {_TODO} GROUP BY case_id ORDER BY case_id""",
                   [as_of.to_pydatetime()])
 
 
@@ -88,7 +94,53 @@ def _events(wh: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
         SELECT case_id,
                (row_number() OVER (PARTITION BY case_id ORDER BY {_ORDER}) - 1)::INTEGER AS pos,
                activity, timestamp, start_timestamp, resource, role
-        FROM events WHERE timestamp <= ? ORDER BY case_id, pos""", [as_of.to_pydatetime()])
+        FROM events WHERE timestamp <= ? AND {_TODO} ORDER BY case_id, pos""",
+                  [as_of.to_pydatetime()])
+
+
+def _parameters(settings: Settings, closed: bool, staff: Mapping[str, str] | None,
+                max_load: int) -> dict[str, Any]:
+    staff_key = json.dumps(sorted(dict(staff or {}).items()))
+    return {"closed": closed, "timezone": settings.timezone, "max_load_id": max_load,
+            "staff": hashlib.sha256(staff_key.encode()).hexdigest()[:16],
+            "calendars": hashlib.sha256(json.dumps(settings.calendars, sort_keys=True,
+                                                   default=str).encode()).hexdigest()[:16]}
+
+
+def _reusable(wh: Warehouse, models: list[dict[str, Any]], params: dict[str, Any],
+              language: str, cut: pd.Timestamp) -> int | None:
+    """Fill TEMP table ``_reused`` with the cases whose stored results a new run can copy, and
+    return the run they come from (None: compute everything).
+
+    A previous run qualifies when it used the same models, language and parameters and an
+    earlier or equal report date. A case is reused when that run found it finished, and no
+    event of it was loaded after that run or lies after that run's report date: nothing that
+    decides its result (its events, SOP version, calendar, the report date for open cases)
+    can have changed. Open cases are always checked again: their promise runs on.
+    """
+    wh.execute("CREATE OR REPLACE TEMP TABLE _reused (case_id VARCHAR)")
+    same = {k: v for k, v in params.items() if k != "max_load_id"}
+    previous = None
+    for run_id, as_of, lang, raw_params, raw_models in wh.rows(
+            "SELECT run_id, as_of, language, parameters, models FROM check_runs "
+            "ORDER BY run_id DESC LIMIT 20"):
+        old = json.loads(raw_params or "{}")
+        if (lang == language and json.loads(raw_models or "[]") == models
+                and {k: old.get(k) for k in same} == same and "max_load_id" in old
+                and as_of is not None and pd.Timestamp(as_of) <= cut):
+            previous = (int(run_id), int(old["max_load_id"]), as_of)
+            break
+    if previous is None:
+        return None
+    run_id, max_load, as_of = previous
+    wh.execute("""
+        INSERT INTO _reused
+        SELECT c.case_id FROM case_results c
+        WHERE c.run_id = ? AND c.status IS NOT NULL AND c.status <> 'berjalan'
+          AND c.case_id NOT IN (SELECT case_id FROM events
+                                WHERE load_id > ? OR timestamp > ?)""",
+               [run_id, max_load, as_of])
+    return run_id
 
 
 def _assign_models(cases: pd.DataFrame, library: SopLibrary, timezone: str,
@@ -231,6 +283,11 @@ def check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any 
                              "sopmine ingest FILE --mapping M.yaml")
     cut = (parse_as_of(as_of, settings.timezone) if as_of is not None
            else pd.Timestamp(wh.scalar("SELECT max(timestamp) FROM events")))
+    library_models = _models_json({i: ModelView.of(m) for i, m in enumerate(
+        m for layanan in library.layanan for m in library.versions(layanan))})
+    params = _parameters(settings, closed, staff,
+                         int(wh.scalar("SELECT coalesce(max(load_id), 0) FROM loads")))
+    reused_from = _reusable(wh, library_models, params, lang, cut)
     cases = _cases(wh, cut)
     events = _events(wh, cut)
     if staff:
@@ -267,12 +324,22 @@ def check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any 
     rows = _number(rows)
     counts = rows.groupby("case_id").size()
     all_cases["jumlah_penyimpangan"] = all_cases["case_id"].map(counts).fillna(0).astype(int)
-    run_id = _store(wh, all_cases, rows, views, settings, cut, lang, closed, variants, aligned)
-    per_code = {c: int((rows["jenis"] == c).sum()) for c in CODE_NAMES}
-    return CheckResult(run_id=run_id, as_of=cut, cases=len(all_cases),
-                       cases_without_sop=len(without), deviations=len(rows), variants=variants,
-                       variants_aligned=aligned, per_code=per_code,
-                       seconds=time.perf_counter() - started)
+    run_id = _store(wh, all_cases, rows, views, settings, library_models, params, cut, lang,
+                    variants, aligned, reused_from)
+    totals = wh.rows("""SELECT count(*), count(*) FILTER (WHERE sop IS NULL),
+                               count(DISTINCT (model_hash, variant_hash))
+                                   FILTER (WHERE variant_hash IS NOT NULL)
+                        FROM case_results WHERE run_id = ?""", [run_id])[0]
+    variants = int(totals[2])  # of every case checked, copied ones included
+    wh.execute("UPDATE check_runs SET variants = ? WHERE run_id = ?", [variants, run_id])
+    per_code = dict.fromkeys(CODE_NAMES, 0) | dict(wh.rows(
+        "SELECT jenis, count(*) FROM deviations WHERE run_id = ? GROUP BY jenis", [run_id]))
+    return CheckResult(run_id=run_id, as_of=cut, cases=int(totals[0]),
+                       cases_without_sop=int(totals[1]), deviations=sum(per_code.values()),
+                       variants=variants, variants_aligned=aligned,
+                       per_code={c: int(per_code[c]) for c in CODE_NAMES},
+                       seconds=time.perf_counter() - started,
+                       cases_reused=int(wh.scalar("SELECT count(*) FROM _reused")))
 
 
 def _number(rows: pd.DataFrame) -> pd.DataFrame:
@@ -299,8 +366,9 @@ def _models_json(views: Mapping[int, ModelView]) -> list[dict[str, Any]]:
 
 
 def _store(wh: Warehouse, cases: pd.DataFrame, rows: pd.DataFrame,
-           views: Mapping[int, ModelView], settings: Settings, as_of: pd.Timestamp,
-           language: str, closed: bool, variants: int, aligned: int) -> int:
+           views: Mapping[int, ModelView], settings: Settings, models: list[dict[str, Any]],
+           params: dict[str, Any], as_of: pd.Timestamp, language: str, variants: int,
+           aligned: int, reused_from: int | None) -> int:
     zone = {k: calendar_from_settings(settings, v.kalender).tz for k, v in views.items()}
     view_of = cases["_view"] if "_view" in cases else pd.Series([np.nan] * len(cases))
     # finished: checked against an SOP and not open (a case without an SOP has no end)
@@ -331,12 +399,11 @@ def _store(wh: Warehouse, cases: pd.DataFrame, rows: pd.DataFrame,
         "zona": [zone[int(k)] if not pd.isna(k) else settings.timezone for k in view_of],
         "catatan": cases["catatan"],
     })
-    params = {"closed": closed, "timezone": settings.timezone}
     with wh.transaction():
         run_id = int(wh.scalar("SELECT nextval('run_id_seq')"))
         wh.execute("INSERT INTO check_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, dt.datetime.now(dt.UTC), as_of.to_pydatetime(), language,
-            json.dumps(params), json.dumps(_models_json(views), ensure_ascii=False),
+            json.dumps(params), json.dumps(models, ensure_ascii=False),
             len(out), len(rows), variants, aligned])
         wh.register("_case_results", out)
         wh.register("_deviation_rows", rows)
@@ -348,6 +415,15 @@ def _store(wh: Warehouse, cases: pd.DataFrame, rows: pd.DataFrame,
                 zona, catatan FROM _case_results""")
             wh.execute(f"""INSERT INTO deviations SELECT {run_id}, case_id, urutan, jenis,
                 langkah, aktivitas, waktu, keterangan FROM _deviation_rows""")
+            if reused_from is not None:  # the unchanged finished cases, copied as they were
+                for table in ("case_results", "deviations"):
+                    wh.execute(f"""INSERT INTO {table} SELECT * REPLACE ({run_id} AS run_id)
+                        FROM {table} WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)
+                        """, [reused_from])
+                wh.execute("""UPDATE check_runs SET
+                    cases = (SELECT count(*) FROM case_results WHERE run_id = ?),
+                    deviations = (SELECT count(*) FROM deviations WHERE run_id = ?)
+                    WHERE run_id = ?""", [run_id, run_id, run_id])
         finally:
             wh.unregister("_case_results")
             wh.unregister("_deviation_rows")

@@ -1,0 +1,89 @@
+"""Incremental checking: after one more month is loaded, `sopmine check` copies the results of
+the finished cases that nothing new touches and computes only the rest; the outcome is the
+same as checking everything from scratch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipeline.conform import check
+from pipeline.ingest import ingest_files
+from pipeline.settings import Settings
+from pipeline.sop import SopLibrary
+from pipeline.synth import generate
+from pipeline.warehouse import open_warehouse
+from tests.conftest import REPO
+
+MAPPING = """columns: {case_id: case_id, activity: activity, timestamp: timestamp,
+          resource: resource, role: role, layanan: layanan, unit: unit}
+"""
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory):
+    """A generated year cut at 1 December: eleven months, then one more."""
+    folder = tmp_path_factory.mktemp("months")
+    library = SopLibrary.load(REPO / "data" / "sop")
+    events = generate(library, seed=11, cases=500, start=dt.date(2025, 1, 1),
+                      end=dt.date(2025, 12, 31)).events
+    cut = pd.Timestamp("2025-12-01", tz="Asia/Jakarta")
+    (folder / "m.yaml").write_text(MAPPING)
+    events[events["timestamp"] < cut].to_csv(folder / "jan-nov.csv", index=False)
+    events[events["timestamp"] >= cut].to_csv(folder / "dec.csv", index=False)
+    return folder, library
+
+
+def _results(wh, run_id):
+    cases = wh.rows("SELECT * EXCLUDE (run_id) FROM case_results WHERE run_id = ? ORDER BY case_id",
+                    [run_id])
+    devs = wh.rows("SELECT * EXCLUDE (run_id) FROM deviations WHERE run_id = ? "
+                   "ORDER BY case_id, urutan", [run_id])
+    return cases, devs
+
+
+def test_a_new_month_rechecks_only_what_it_touches_and_gives_the_full_answer(months, tmp_path):
+    folder, library = months
+    settings = Settings(db=str(tmp_path / "a.duckdb"))
+    with open_warehouse(tmp_path / "a.duckdb") as a:
+        ingest_files(a, [folder / "jan-nov.csv"], folder / "m.yaml", settings)
+        first = check(a, library, settings, workers=1)
+        assert first.cases_reused == 0
+        ingest_files(a, [folder / "dec.csv"], folder / "m.yaml", settings)
+        again = check(a, library, settings, workers=1)
+        # most finished cases of January..November are untouched by December's events
+        assert again.cases_reused > first.cases // 2
+        incremental = _results(a, again.run_id)
+    with open_warehouse(tmp_path / "b.duckdb") as b:
+        ingest_files(b, [folder / "jan-nov.csv", folder / "dec.csv"], folder / "m.yaml", settings)
+        full = check(b, library, settings, workers=1)
+        assert full.cases_reused == 0
+        assert _results(b, full.run_id) == incremental
+    assert (again.cases, again.deviations, again.per_code) == (
+        full.cases, full.deviations, full.per_code)
+
+
+def test_nothing_new_reuses_every_finished_case(months, tmp_path):
+    folder, library = months
+    settings = Settings(db=str(tmp_path / "c.duckdb"))
+    with open_warehouse(tmp_path / "c.duckdb") as wh:
+        ingest_files(wh, [folder / "jan-nov.csv"], folder / "m.yaml", settings)
+        first = check(wh, library, settings, workers=1)
+        again = check(wh, library, settings, workers=1)
+        finished = wh.scalar("SELECT count(*) FROM case_results WHERE run_id = ? "
+                             "AND status <> 'berjalan'", [first.run_id])
+        assert again.cases_reused == finished
+        assert _results(wh, again.run_id) == _results(wh, first.run_id)
+
+
+def test_another_language_or_sop_library_checks_everything_again(months, tmp_path):
+    folder, library = months
+    settings = Settings(db=str(tmp_path / "d.duckdb"))
+    with open_warehouse(tmp_path / "d.duckdb") as wh:
+        ingest_files(wh, [folder / "jan-nov.csv"], folder / "m.yaml", settings)
+        check(wh, library, settings, workers=1)
+        assert check(wh, library, settings, language="en", workers=1).cases_reused == 0
+        smaller = SopLibrary.load(REPO / "data" / "sop" / "pbg.yaml")
+        assert check(wh, smaller, settings, workers=1).cases_reused == 0
