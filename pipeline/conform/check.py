@@ -82,9 +82,12 @@ def _cases(wh: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
                count(*)::INTEGER AS events,
                min(timestamp) AS first_ts,
                max(timestamp) AS last_ts,
-               (list(layanan ORDER BY {_ORDER}) FILTER (WHERE layanan IS NOT NULL))[1]
-                   AS layanan,
-               (list(unit ORDER BY {_ORDER}) FILTER (WHERE unit IS NOT NULL))[1] AS unit
+               -- the first non-empty value in the stable order; arg_min, not an ordered list:
+               -- half the time on a million events
+               arg_min(layanan, (timestamp, load_id, source_row))
+                   FILTER (WHERE layanan IS NOT NULL) AS layanan,
+               arg_min(unit, (timestamp, load_id, source_row))
+                   FILTER (WHERE unit IS NOT NULL) AS unit
         FROM events WHERE timestamp <= ? AND {_TODO} GROUP BY case_id ORDER BY case_id""",
                   [as_of.to_pydatetime()])
 
