@@ -95,5 +95,7 @@ def run(ctx: click.Context, logs: tuple[str, ...], sops: tuple[str, ...], mappin
     result = run_all(logs, sops, out, settings_of(ctx), mapping=mapping, as_of=as_of,
                      language=lang, closed=closed, workers=workers, reports=not no_reports)
     _summary(result.check)
-    for path in (result.cases_csv, result.deviations_csv, *result.reports, result.manifest):
+    # the reports' own manifest.json is folded into the run's: name each file once
+    for path in dict.fromkeys((result.cases_csv, result.deviations_csv, *result.reports,
+                               result.manifest)):
         click.echo(f"wrote {path}")
