@@ -146,18 +146,6 @@ def _drained(net: Net) -> Net:
                    arcs=net.arcs + tuple((p, f"__drain__{p}") for p in net.places), final={})
 
 
-def shortest_run(net: Net) -> int:
-    """Visible transitions on the shortest run of ``net`` (pm4py's best worst cost)."""
-    from pm4py.algo.conformance.alignments.petri_net.variants import state_equation_a_star as sea
-
-    pn, im, fm = to_pm4py(net)
-    with _quiet():
-        cost = sea.get_best_worst_cost(pn, im, fm)
-    if cost is None:
-        raise ValueError(f"{net.name}: the final marking cannot be reached from the initial one")
-    return int(cost) // 10000
-
-
 class _Aligner:
     """The pm4py nets of one model (built once) and the alignment of one trace against them."""
 
@@ -250,7 +238,7 @@ def align_traces(net: Net, traces: Sequence[Trace], prefix: Sequence[bool], *,
     ``net``. For ties (see above): ``costly``, the silent transitions of return edges;
     ``targets``, the visible transitions they lead back to. With ``workers`` > 1 the traces
     are spread over that many processes."""
-    shortest = shortest_run(net)
+    shortest = net.shortest_visible_run()  # our own search: no LP solver to warm up
     items = list(zip(traces, prefix, strict=True))
     chosen, back = frozenset(costly), frozenset(targets)
     if workers <= 1 or len(items) < 2 * workers:

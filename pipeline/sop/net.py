@@ -47,6 +47,35 @@ class Net:
     def _transition_arcs(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         return {t.id: (self.preset(t.id), self.postset(t.id)) for t in self.transitions}
 
+    def shortest_visible_run(self, max_states: int = 200_000) -> int:
+        """The fewest visible transitions on a run from the initial to the final marking
+        (what aligning an empty trace costs): a 0-1 breadth-first search over the markings,
+        silent transitions free. ValueError when the final marking is not reachable."""
+        start, final = _key(self.initial), _key(self.final)
+        best = {start: 0}
+        todo: deque[tuple[int, Marking]] = deque([(0, start)])
+        while todo:
+            cost, here = todo.popleft()
+            if cost > best.get(here, cost):
+                continue
+            if here == final:
+                return cost
+            tokens = dict(here)
+            for t in self.transitions:
+                after = self.fire(tokens, t.id)
+                if after is None:
+                    continue
+                key, step = _key(after), (1 if t.label is not None else 0)
+                if cost + step < best.get(key, cost + step + 1):
+                    if len(best) > max_states:
+                        raise ValueError(f"{self.name}: more than {max_states} markings")
+                    best[key] = cost + step
+                    if step:
+                        todo.append((cost + 1, key))
+                    else:
+                        todo.appendleft((cost, key))
+        raise ValueError(f"{self.name}: the final marking cannot be reached from the initial one")
+
     def fire(self, marking: Mapping[str, int], transition: str) -> dict[str, int] | None:
         """The marking after firing ``transition`` in ``marking``; None when not enabled.
         The one firing rule of sopmine: soundness, end steps and the SOP flow all use it."""
