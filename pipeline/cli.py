@@ -54,9 +54,12 @@ class LazyGroup(click.Group):
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False),
               help="Settings file (default ./sopmine.toml if present).")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.option("--timings", is_flag=True,
+              help="After the command, print seconds and peak memory per stage (stderr).")
 @click.version_option(package_name="sopmine")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, settings_file: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, db: str | None, settings_file: str | None, debug: bool,
+        timings: bool) -> None:
     """sopmine: check public services against their declared SOPs.
 
     Ingest event logs into a DuckDB warehouse, check them against sop-ap/1 models, discover the
@@ -66,6 +69,12 @@ def cli(ctx: click.Context, db: str | None, settings_file: str | None, debug: bo
     ctx.obj["debug"] = debug
     ctx.obj["settings_file"] = settings_file
     ctx.obj["db"] = db
+    if timings:
+        from pipeline.stopwatch import Stopwatch
+
+        watch = Stopwatch()
+        ctx.with_resource(watch.running())
+        ctx.call_on_close(watch.print)
 
 
 def settings_of(ctx: click.Context) -> Settings:

@@ -27,6 +27,7 @@ from pipeline.ingest.readers import file_hash
 from pipeline.settings import Settings
 from pipeline.sop import SopLibrary
 from pipeline.sop.versions import model_files
+from pipeline.stopwatch import stage
 
 SOFTWARE = ("sopmine", "pm4py", "duckdb", "pandas", "holidays")
 
@@ -85,35 +86,39 @@ def run(logs: Sequence[str | Path], sops: Sequence[str | Path], out_dir: str | P
         loads = ingest_files(wh, list(logs), mapping, settings)
         result = check(wh, library, settings, as_of=as_of, language=language, closed=closed,
                        workers=workers)
-        cases_csv, deviations_csv = write_results(wh, out, result.run_id)
-        written = _write_reports(wh, out, settings, result.run_id) if reports else ()
-    manifest = out / "manifest.json"
-    report_manifest = (json.loads(manifest.read_text(encoding="utf-8"))
-                       if written and manifest.exists() else None)
-    data = {
-        "inputs": {
-            "logs": [{"file": Path(r.file).name, "sha256": file_hash(Path(p)),
-                      "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
-                      "rows_quarantined": r.rows_quarantined}
-                     for r, p in zip(loads, logs, strict=True)],
-            "mapping": ({"file": Path(mapping).name, "sha256": file_hash(Path(mapping))}
-                        if mapping else None),
-        },
-        "sop": _sop_versions(library, sops),
-        "calendar": _calendars(library, settings),
-        "software": {**{p: _version(p) for p in SOFTWARE}, "python": platform.python_version()},
-        "parameters": {"as_of": result.as_of.isoformat(), "language": language or
-                       settings.language, "closed": closed, "timezone": settings.timezone},
-        "results": {
-            "cases": result.cases, "cases_without_sop": result.cases_without_sop,
-            "deviations": result.deviations, "per_code": dict(result.per_code),
-            "variants": result.variants,
-            "files": {p.name: file_hash(p) for p in (cases_csv, deviations_csv)},
-        },
-        "reports": {"files": sorted(p.name for p in written), "manifest": report_manifest},
-    }
-    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                        encoding="utf-8")
+        with stage("write cases.csv, deviations.csv"):
+            cases_csv, deviations_csv = write_results(wh, out, result.run_id)
+        with stage("reports"):
+            written = _write_reports(wh, out, settings, result.run_id) if reports else ()
+    with stage("manifest"):
+        manifest = out / "manifest.json"
+        report_manifest = (json.loads(manifest.read_text(encoding="utf-8"))
+                           if written and manifest.exists() else None)
+        data = {
+            "inputs": {
+                "logs": [{"file": Path(r.file).name, "sha256": file_hash(Path(p)),
+                          "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
+                          "rows_quarantined": r.rows_quarantined}
+                         for r, p in zip(loads, logs, strict=True)],
+                "mapping": ({"file": Path(mapping).name, "sha256": file_hash(Path(mapping))}
+                            if mapping else None),
+            },
+            "sop": _sop_versions(library, sops),
+            "calendar": _calendars(library, settings),
+            "software": {**{p: _version(p) for p in SOFTWARE},
+                         "python": platform.python_version()},
+            "parameters": {"as_of": result.as_of.isoformat(), "language": language or
+                           settings.language, "closed": closed, "timezone": settings.timezone},
+            "results": {
+                "cases": result.cases, "cases_without_sop": result.cases_without_sop,
+                "deviations": result.deviations, "per_code": dict(result.per_code),
+                "variants": result.variants,
+                "files": {p.name: file_hash(p) for p in (cases_csv, deviations_csv)},
+            },
+            "reports": {"files": sorted(p.name for p in written), "manifest": report_manifest},
+        }
+        manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+                            + "\n", encoding="utf-8")
     return RunResult(out, db, cases_csv, deviations_csv, manifest, result, written)
 
 

@@ -286,7 +286,10 @@ class Warehouse:
             self.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 
     def close(self) -> None:
-        self.con.close()
+        from pipeline.stopwatch import stage
+
+        with stage("close the warehouse"):
+            self.con.close()
 
     def __enter__(self) -> Warehouse:
         return self

@@ -9,6 +9,11 @@
 3. The per-case checks (roles, segregation of duties, step times, the service promise) run
    set-based over the events (:mod:`.checks`).
 4. One run is stored: ``check_runs``, ``case_results``, ``deviations``.
+
+The events never come to Python as a whole: cases, numbered events and deviation rows are
+TEMP tables (``_chk_*``, dropped at the end), variants are the distinct traces of a model,
+and Python sees only variants, the events a check finds and one row per case for the
+calendar arithmetic. Stages are timed for ``--timings`` (:mod:`pipeline.stopwatch`).
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import calendar as wc
 from pipeline.calendar import WorkingCalendar, calendar_from_settings
 from pipeline.conform.cache import alignments, variant_hash
-from pipeline.conform.checks import CASE_CHECKS, ROW_COLUMNS, Group, empty_rows, service_table
+from pipeline.conform.checks import CASE_CHECKS, ROW_COLUMNS, Scope, service_table
 from pipeline.conform.checks import sla_breach as sla_rows
 from pipeline.conform.flow import variant_findings
 from pipeline.conform.model import ModelView
@@ -35,6 +41,7 @@ from pipeline.conform.rules import CODE_NAMES
 from pipeline.errors import ConfigError, SopError, WarehouseError
 from pipeline.settings import Settings
 from pipeline.sop import DeclaredModel, SopLibrary
+from pipeline.stopwatch import stage
 from pipeline.texts import check_language, text
 from pipeline.warehouse import Warehouse
 
@@ -73,32 +80,6 @@ def parse_as_of(value: Any, timezone: str) -> pd.Timestamp:
 
 #: SQL condition keeping the cases a check must compute (the rest are reused, :func:`_reusable`)
 _TODO = "case_id NOT IN (SELECT case_id FROM _reused)"
-
-
-def _cases(wh: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
-    return wh.df(f"""
-        SELECT case_id,
-               string_agg(activity, chr(31) ORDER BY {_ORDER}) AS trace,
-               count(*)::INTEGER AS events,
-               min(timestamp) AS first_ts,
-               max(timestamp) AS last_ts,
-               -- the first non-empty value in the stable order; arg_min, not an ordered list:
-               -- half the time on a million events
-               arg_min(layanan, (timestamp, load_id, source_row))
-                   FILTER (WHERE layanan IS NOT NULL) AS layanan,
-               arg_min(unit, (timestamp, load_id, source_row))
-                   FILTER (WHERE unit IS NOT NULL) AS unit
-        FROM events WHERE timestamp <= ? AND {_TODO} GROUP BY case_id ORDER BY case_id""",
-                  [as_of.to_pydatetime()])
-
-
-def _events(wh: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
-    return wh.df(f"""
-        SELECT case_id,
-               (row_number() OVER (PARTITION BY case_id ORDER BY {_ORDER}) - 1)::INTEGER AS pos,
-               activity, timestamp, start_timestamp, resource, role
-        FROM events WHERE timestamp <= ? AND {_TODO} ORDER BY case_id, pos""",
-                  [as_of.to_pydatetime()])
 
 
 def _parameters(settings: Settings, closed: bool, staff: Mapping[str, str] | None,
@@ -146,127 +127,228 @@ def _reusable(wh: Warehouse, models: list[dict[str, Any]], params: dict[str, Any
     return run_id
 
 
-def _assign_models(cases: pd.DataFrame, library: SopLibrary, timezone: str,
-                   language: str) -> tuple[list[DeclaredModel | None], list[str | None]]:
-    """The model in force for each case, or a note saying why there is none."""
+def _assign_models(pairs: pd.DataFrame, library: SopLibrary, language: str
+                   ) -> tuple[list[DeclaredModel | None], list[str | None]]:
+    """The model in force for each (layanan, local date of the first event), or a note
+    saying why there is none."""
     only = library.layanan[0] if len(library.layanan) == 1 else None
-    layanan = cases["layanan"].where(cases["layanan"].notna(), only)
-    days = pd.DatetimeIndex(cases["first_ts"]).tz_convert(timezone).date
-    chosen: dict[tuple[Any, dt.date], tuple[DeclaredModel | None, str | None]] = {}
     models: list[DeclaredModel | None] = []
     notes: list[str | None] = []
-    for name, day in zip(layanan, days, strict=True):
-        key = (name, day)
-        if key not in chosen:
-            if name is None or pd.isna(name):
-                chosen[key] = (None, text("no_layanan", language))
-            elif name not in library.layanan:
-                chosen[key] = (None, text("no_sop", language, layanan=name))
-            else:
-                try:
-                    chosen[key] = (library.in_force(name, day), None)
-                except SopError:
-                    chosen[key] = (None, text("not_in_force", language, layanan=name,
-                                              tanggal=day.isoformat()))
-        model, note = chosen[key]
+    for name, day in zip(pairs["layanan"], pairs["day"], strict=True):
+        if name is None or pd.isna(name):
+            name = only
+        if name is None:
+            model, note = None, text("no_layanan", language)
+        elif name not in library.layanan:
+            model, note = None, text("no_sop", language, layanan=name)
+        else:
+            try:
+                model, note = library.in_force(name, day), None
+            except SopError:
+                model, note = None, text("not_in_force", language, layanan=name,
+                                         tanggal=day.isoformat())
         models.append(model)
         notes.append(note)
     return models, notes
 
 
-def _calendars(settings: Settings, kalender: str, units: pd.Series) -> dict[str, WorkingCalendar]:
-    cals = {"default": calendar_from_settings(settings, kalender)}
+def _calendars(settings: Settings, kalender: str, units: pd.Series,
+               made: dict[tuple[str, str | None], WorkingCalendar]) -> dict[str, WorkingCalendar]:
+    """unit -> calendar (``default`` for the rest); ``made`` keeps them across models."""
+    def one(unit: str | None) -> WorkingCalendar:
+        if (kalender, unit) not in made:
+            made[kalender, unit] = calendar_from_settings(settings, kalender, unit)
+        return made[kalender, unit]
+
+    cals = {"default": one(None)}
     for unit in sorted({str(u) for u in units.dropna()}):
-        cals[unit] = calendar_from_settings(settings, kalender, unit)
+        cals[unit] = one(unit)
     return cals
 
 
-@dataclass
-class _GroupResult:
-    cases: pd.DataFrame
-    rows: pd.DataFrame
-    variants: int
-    aligned: int
+def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings: Settings,
+                language: str) -> dict[int, ModelView]:
+    """TEMP table ``_chk_cases``: one row per case to check (trace, counts, first and last
+    instant, layanan, unit, the number of its model version or -1, a note), and the model
+    versions by number. Versions are chosen once per (layanan, local date), not per case."""
+    wh.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _chk_cf AS
+        SELECT case_id,
+               string_agg(activity, chr(31) ORDER BY {_ORDER}) AS trace,
+               count(*)::INTEGER AS events,
+               min(timestamp) AS first_ts,
+               max(timestamp) AS last_ts,
+               -- the first non-empty value in the stable order
+               arg_min(layanan, ({_ORDER})) FILTER (WHERE layanan IS NOT NULL) AS layanan,
+               arg_min(unit, ({_ORDER})) FILTER (WHERE unit IS NOT NULL) AS unit
+        FROM events WHERE timestamp <= ? AND {_TODO} GROUP BY case_id""",
+               [cut.to_pydatetime()])
+    pairs = wh.df("""SELECT DISTINCT layanan, CAST(timezone(?, first_ts) AS DATE) AS day
+                     FROM _chk_cf ORDER BY layanan NULLS FIRST, day""", [settings.timezone])
+    pairs["day"] = pd.to_datetime(pairs["day"]).dt.date
+    models, notes = _assign_models(pairs, library, language)
+    views: dict[int, ModelView] = {}
+    number: dict[int, int] = {}
+    ordered = sorted({id(m): m for m in models if m is not None}.values(),
+                     key=lambda m: (m.layanan, str(m.tanggal_efektif)))
+    for k, m in enumerate(ordered):
+        number[id(m)] = k
+        views[k] = ModelView.of(m)
+    chosen = pd.DataFrame({
+        "layanan": pairs["layanan"].astype(object), "day": pairs["day"],
+        "model": pd.Series([number[id(m)] if m is not None else -1 for m in models],
+                           dtype="int64"),
+        "layanan_out": pd.Series([m.layanan if m is not None else lay for m, lay in
+                                  zip(models, pairs["layanan"], strict=True)], dtype=object),
+        "catatan": pd.Series(notes, dtype=object)})
+    wh.register("_chk_chosen", chosen)
+    try:
+        wh.execute("""
+            CREATE OR REPLACE TEMP TABLE _chk_cases AS
+            SELECT c.case_id, c.trace, c.events, c.first_ts, c.last_ts,
+                   m.layanan_out::VARCHAR AS layanan, c.unit, m.model::INTEGER AS model,
+                   m.catatan::VARCHAR AS catatan
+            FROM _chk_cf c JOIN _chk_chosen m
+              ON c.layanan IS NOT DISTINCT FROM m.layanan
+             AND CAST(timezone(?, c.first_ts) AS DATE) = m.day""", [settings.timezone])
+    finally:
+        wh.unregister("_chk_chosen")
+    wh.execute("DROP TABLE _chk_cf")
+    return views
 
 
-def _check_group(wh: Warehouse, view: ModelView, cases: pd.DataFrame, events: pd.DataFrame,
-                 settings: Settings, as_of: pd.Timestamp, language: str, closed: bool,
-                 workers: int | None) -> _GroupResult:
-    ends = view.end_steps
-    traces = {t: tuple(t.split(SEP)) for t in cases["trace"].unique()}
-    prefix = {t: not closed and not any(a in ends for a in acts) for t, acts in traces.items()}
-    found, aligned = alignments(wh, view, [(acts, prefix[t]) for t, acts in traces.items()],
-                                workers=workers)
-    variant_rows = []
-    facts = {}
-    for t, acts in traces.items():
-        key = (variant_hash(acts), prefix[t])
-        alignment = found[key]
-        status = "berjalan" if prefix[t] else next(
-            (ends[a] for a in reversed(acts) if a in ends), "selesai")
-        facts[t] = (key[0], alignment.fitness, status)
-        for f in variant_findings(view, acts, alignment, language):
-            variant_rows.append((t, f.jenis, f.langkah, f.event, f.at, f.keterangan))
-    cases = cases.assign(
-        variant_hash=cases["trace"].map(lambda t: facts[t][0]),
-        fitness=cases["trace"].map(lambda t: facts[t][1]),
-        status=cases["trace"].map(lambda t: facts[t][2]),
-        open=cases["trace"].map(prefix))
-    rows = _expand(variant_rows, cases, events)
-    group = Group(view=view, events=events, cases=cases,
-                  calendars=_calendars(settings, view.kalender, cases["unit"]), as_of=as_of,
-                  language=language)
-    parts = [rows] + [check(group) for check in CASE_CHECKS.values()]
-    status_table = service_table(group)
-    parts.append(sla_rows(group, status_table))
-    cases = _timing(cases, group, status_table)
-    rows = pd.concat([p for p in parts if not p.empty] or [empty_rows()], ignore_index=True)
-    return _GroupResult(cases, rows, len(traces), aligned)
+def _event_table(wh: Warehouse, cut: pd.Timestamp, staff: Mapping[str, str] | None) -> None:
+    """TEMP table ``_chk_ev``: the events of the cases that have a model, numbered within
+    their case (``pos``), with the previous event's time, the case's unit and model."""
+    role = "e.role"
+    join = ""
+    if staff:
+        wh.register("_chk_staff", pd.DataFrame({"resource": list(staff),
+                                                "staff_role": list(staff.values())}))
+        role, join = ("coalesce(e.role, s.staff_role)",
+                      "LEFT JOIN _chk_staff s ON s.resource = e.resource")
+    try:
+        wh.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _chk_ev AS
+            SELECT e.case_id, (row_number() OVER w - 1)::INTEGER AS pos, e.activity,
+                   e.timestamp, e.start_timestamp, lag(e.timestamp) OVER w AS prev_ts,
+                   e.resource, {role} AS role, c.unit, c.model,
+                   row_number() OVER w = c.events AS is_last
+            FROM events e JOIN _chk_cases c USING (case_id) {join}
+            WHERE e.timestamp <= ? AND c.model >= 0
+            WINDOW w AS (PARTITION BY e.case_id ORDER BY e.{_ORDER.replace(', ', ', e.')})""",
+                   [cut.to_pydatetime()])
+    finally:
+        if staff:
+            wh.unregister("_chk_staff")
 
 
-def _expand(variant_rows: list[tuple[Any, ...]], cases: pd.DataFrame,
-            events: pd.DataFrame) -> pd.DataFrame:
-    """Variant deviations -> one row per case, with the activity and time of their events."""
-    if not variant_rows:
-        return empty_rows()
-    found = pd.DataFrame(variant_rows, columns=["trace", "jenis", "langkah", "event", "at",
-                                                "keterangan"])
-    rows = cases[["case_id", "trace"]].merge(found, on="trace")
-    ev = events[["case_id", "pos", "activity", "timestamp"]]
-    rows = rows.merge(ev.rename(columns={"pos": "event", "activity": "aktivitas"})
-                      .drop(columns="timestamp"), on=["case_id", "event"], how="left")
-    rows = rows.merge(ev.rename(columns={"pos": "at", "timestamp": "waktu"})
-                      .drop(columns="activity"), on=["case_id", "at"], how="left")
-    rows["pos"] = rows["at"].where(rows["at"] >= 0, rows["event"]).astype(np.int64)
-    rows["langkah"] = rows["langkah"].replace("", None)
-    return rows[ROW_COLUMNS]
+def _variants(wh: Warehouse, views: Mapping[int, ModelView], language: str, closed: bool,
+              workers: int | None) -> tuple[int, int]:
+    """Align each distinct (model, trace) once and turn its moves into deviations: TEMP
+    tables ``_chk_vf`` (model, trace, variant_hash, fitness, status, open) and ``_chk_vfind``
+    (model, trace, jenis, langkah, event, at, keterangan). Returns (variants, aligned)."""
+    facts: list[tuple[Any, ...]] = []
+    found_rows: list[tuple[Any, ...]] = []
+    variants = aligned = 0
+    for k, view in views.items():
+        with stage("trace list"):
+            traces = {t: tuple(t.split(SEP)) for (t,) in wh.rows(
+                "SELECT DISTINCT trace FROM _chk_cases WHERE model = ? ORDER BY trace", [k])}
+        ends = view.end_steps
+        prefix = {t: not closed and not any(a in ends for a in acts)
+                  for t, acts in traces.items()}
+        with stage("alignments"):
+            found, new = alignments(wh, view, [(acts, prefix[t]) for t, acts in traces.items()],
+                                    workers=workers)
+        with stage("variant findings"):
+            for t, acts in traces.items():
+                key = (variant_hash(acts), prefix[t])
+                alignment = found[key]
+                status = "berjalan" if prefix[t] else next(
+                    (ends[a] for a in reversed(acts) if a in ends), "selesai")
+                facts.append((k, t, key[0], alignment.fitness, status, prefix[t]))
+                for f in variant_findings(view, acts, alignment, language):
+                    found_rows.append((k, t, f.jenis, f.langkah or None, f.event, f.at,
+                                       f.keterangan))
+        variants += len(traces)
+        aligned += new
+    vf = pa.table({name: pa.array(values, type) for name, values, type in zip(
+        ["model", "trace", "variant_hash", "fitness", "status", "open"],
+        zip(*facts, strict=True) if facts else [[]] * 6,
+        [pa.int32(), pa.string(), pa.string(), pa.float64(), pa.string(), pa.bool_()],
+        strict=True)})
+    vfind = pa.table({name: pa.array(values, type) for name, values, type in zip(
+        ["model", "trace", "jenis", "langkah", "event", "at", "keterangan"],
+        zip(*found_rows, strict=True) if found_rows else [[]] * 7,
+        [pa.int32(), pa.string(), pa.string(), pa.string(), pa.int32(), pa.int32(),
+         pa.string()], strict=True)})
+    for name, table in (("_chk_vf", vf), ("_chk_vfind", vfind)):
+        wh.register(f"{name}_in", table)
+        try:
+            wh.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_in")
+        finally:
+            wh.unregister(f"{name}_in")
+    return variants, aligned
 
 
-def _timing(cases: pd.DataFrame, group: Group, status: pd.DataFrame | None) -> pd.DataFrame:
-    """Working days to completion, the promise and whether it was kept, per case."""
-    promise = group.view.model.jangka_waktu
-    cases = cases.copy()
-    cases["janji_layanan"] = promise.text if promise is not None else None
-    cases["batas_hari_kerja"] = (promise.days if promise is not None
-                                 and promise.kind == "working_days" else None)
+_ROWS_TABLE = """CREATE OR REPLACE TEMP TABLE _chk_rows (case_id VARCHAR, pos BIGINT,
+    jenis VARCHAR, langkah VARCHAR, aktivitas VARCHAR, waktu TIMESTAMPTZ, keterangan VARCHAR)"""
+
+
+def _expand(wh: Warehouse) -> None:
+    """Variant deviations -> one row per case in ``_chk_rows``, with the activity and time of
+    their events."""
+    wh.execute("""
+        INSERT INTO _chk_rows
+        SELECT c.case_id, (CASE WHEN f.at >= 0 THEN f.at ELSE f.event END)::BIGINT, f.jenis,
+               f.langkah, a.activity, w.timestamp, f.keterangan
+        FROM _chk_cases c JOIN _chk_vfind f ON f.model = c.model AND f.trace = c.trace
+        LEFT JOIN _chk_ev a ON a.case_id = c.case_id AND a.pos = f.event
+        LEFT JOIN _chk_ev w ON w.case_id = c.case_id AND w.pos = f.at""")
+
+
+def _add_rows(wh: Warehouse, rows: pd.DataFrame) -> None:
+    if rows.empty:
+        return
+    wh.register("_chk_new_rows", rows[ROW_COLUMNS])
+    try:
+        wh.execute("INSERT INTO _chk_rows SELECT * FROM _chk_new_rows")
+    finally:
+        wh.unregister("_chk_new_rows")
+
+
+def _scope(wh: Warehouse, key: int, view: ModelView, settings: Settings, as_of: pd.Timestamp,
+           language: str, made: dict[tuple[str, str | None], WorkingCalendar]) -> Scope:
+    cases = wh.df("""SELECT c.case_id, c.unit, c.events, c.first_ts, c.last_ts, v.open
+                     FROM _chk_cases c JOIN _chk_vf v ON v.model = c.model AND v.trace = c.trace
+                     WHERE c.model = ? ORDER BY c.case_id""", [key])
+    return Scope(wh=wh, view=view, key=key, cases=cases,
+                 calendars=_calendars(settings, view.kalender, cases["unit"], made), as_of=as_of,
+                 language=language)
+
+
+def _timing(scope: Scope, status: pd.DataFrame | None) -> pd.DataFrame:
+    """Working days to completion and whether the promise was kept, per case."""
+    cases = scope.cases
     closed = ~cases["open"].to_numpy(dtype=bool)
     if status is not None:
         table = status.set_index("case_id").reindex(cases["case_id"])
         finished = table["finished"].fillna(False).to_numpy(dtype=bool)
-        days = table["working_days"].to_numpy(dtype=float)
+        days = np.where(finished & closed, table["working_days"].to_numpy(dtype=float), np.nan)
         verdict = table["status"].to_numpy(dtype=object)
-        cases["waktu_penyelesaian_hari_kerja"] = np.where(finished & closed, days, np.nan)
-        cases["tepat_waktu"] = [True if v == "on_time" else False
-                                if v in ("late", "open_overdue") else None for v in verdict]
+        kept = [True if v == "on_time" else False if v in ("late", "open_overdue") else None
+                for v in verdict]
     else:
         days = np.full(len(cases), np.nan)
-        for where, cal in group.calendar_groups(cases["unit"]):
+        for where, cal in scope.calendar_groups(cases["unit"]):
             days[where] = wc.working_days_elapsed(
                 cal, pd.DatetimeIndex(cases["first_ts"].iloc[where]),
                 pd.DatetimeIndex(cases["last_ts"].iloc[where]))
-        cases["waktu_penyelesaian_hari_kerja"] = np.where(closed, days, np.nan)
-        cases["tepat_waktu"] = None
-    return cases
+        days = np.where(closed, days, np.nan)
+        kept = [None] * len(cases)
+    return pd.DataFrame({"case_id": cases["case_id"], "hari_kerja": days,
+                         "tepat_waktu": pd.Series(kept, dtype=object)})
 
 
 def check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any = None,
@@ -279,6 +361,14 @@ def check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any 
     resource -> role, for events whose role the log does not give. ``workers``: processes
     for new alignments (default: 1 for few variants, else 2).
     """
+    with stage("check"):
+        return _check(wh, library, settings, as_of=as_of, language=language, closed=closed,
+                      staff=staff, workers=workers)
+
+
+def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any,
+           language: str | None, closed: bool, staff: Mapping[str, str] | None,
+           workers: int | None) -> CheckResult:
     started = time.perf_counter()
     lang = check_language(language or settings.language)
     if not wh.scalar("SELECT count(*) FROM events"):
@@ -290,45 +380,34 @@ def check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any 
         m for layanan in library.layanan for m in library.versions(layanan))})
     params = _parameters(settings, closed, staff,
                          int(wh.scalar("SELECT coalesce(max(load_id), 0) FROM loads")))
-    reused_from = _reusable(wh, library_models, params, lang, cut)
-    cases = _cases(wh, cut)
-    events = _events(wh, cut)
-    if staff:
-        events["role"] = events["role"].where(events["role"].notna(),
-                                              events["resource"].map(dict(staff)))
-    events = events.merge(cases[["case_id", "unit"]], on="case_id", how="left")
-    models, notes = _assign_models(cases, library, settings.timezone, lang)
-    cases["catatan"] = notes
-    cases["layanan"] = [m.layanan if m is not None else lay
-                        for m, lay in zip(models, cases["layanan"], strict=True)]
-    views: dict[int, ModelView] = {}
-    which = []
-    for m in models:
-        if m is not None and id(m) not in views:
-            views[id(m)] = ModelView.of(m)
-        which.append(id(m) if m is not None else -1)
-    cases["_model"] = which
-    done_cases, done_rows = [], []
-    variants = aligned = 0
-    for key in sorted(views, key=lambda k: (views[k].model.layanan,
-                                            str(views[k].model.tanggal_efektif))):
-        view = views[key]
-        mine = cases[cases["_model"] == key].reset_index(drop=True)
-        mine_events = events[events["case_id"].isin(mine["case_id"])].reset_index(drop=True)
-        result = _check_group(wh, view, mine, mine_events, settings, cut, lang, closed, workers)
-        result.cases["_view"] = key
-        done_cases.append(result.cases)
-        done_rows.append(result.rows)
-        variants += result.variants
-        aligned += result.aligned
-    without = cases[cases["_model"] == -1]
-    all_cases = pd.concat([*done_cases, without], ignore_index=True)
-    rows = pd.concat(done_rows, ignore_index=True) if done_rows else empty_rows()
-    rows = _number(rows)
-    counts = rows.groupby("case_id").size()
-    all_cases["jumlah_penyimpangan"] = all_cases["case_id"].map(counts).fillna(0).astype(int)
-    run_id = _store(wh, all_cases, rows, views, settings, library_models, params, cut, lang,
-                    variants, aligned, reused_from)
+    try:
+        with stage("find reusable results"):
+            reused_from = _reusable(wh, library_models, params, lang, cut)
+        with stage("cases and SOP versions"):
+            views = _case_table(wh, cut, library, settings, lang)
+        with stage("events"):
+            _event_table(wh, cut, staff)
+        variants, aligned = _variants(wh, views, lang, closed, workers)
+        wh.execute(_ROWS_TABLE)
+        with stage("variant deviations to cases"):
+            _expand(wh)
+        times = []
+        made: dict[tuple[str, str | None], WorkingCalendar] = {}
+        for key, view in views.items():
+            scope = _scope(wh, key, view, settings, cut, lang, made)
+            for code, case_check in CASE_CHECKS.items():
+                with stage(code):
+                    _add_rows(wh, case_check(scope))
+            with stage("service promise"):
+                status = service_table(scope)
+                _add_rows(wh, sla_rows(scope, status))
+                times.append(_timing(scope, status))
+        with stage("store results"):
+            run_id = _store(wh, views, times, settings, library_models, params, cut, lang,
+                            variants, aligned, reused_from)
+    finally:
+        for table in ("_chk_cf", "_chk_cases", "_chk_ev", "_chk_vf", "_chk_vfind", "_chk_rows"):
+            wh.execute(f"DROP TABLE IF EXISTS {table}")
     totals = wh.rows("""SELECT count(*), count(*) FILTER (WHERE sop IS NULL),
                                count(DISTINCT (model_hash, variant_hash))
                                    FILTER (WHERE variant_hash IS NOT NULL)
@@ -345,16 +424,6 @@ def check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any 
                        cases_reused=int(wh.scalar("SELECT count(*) FROM _reused")))
 
 
-def _number(rows: pd.DataFrame) -> pd.DataFrame:
-    """A fixed order of the deviations of each case: by event, code, step, text."""
-    order = {c: k for k, c in enumerate(CODE_NAMES)}
-    rows = rows.assign(_code=rows["jenis"].map(order))
-    rows = rows.sort_values(["case_id", "pos", "_code", "langkah", "aktivitas", "keterangan"],
-                            na_position="first", kind="mergesort").reset_index(drop=True)
-    rows["urutan"] = rows.groupby("case_id").cumcount() + 1
-    return rows.drop(columns="_code")
-
-
 def _models_json(views: Mapping[int, ModelView]) -> list[dict[str, Any]]:
     out = []
     for view in sorted(views.values(), key=lambda v: (v.model.layanan, v.label)):
@@ -368,66 +437,74 @@ def _models_json(views: Mapping[int, ModelView]) -> list[dict[str, Any]]:
     return out
 
 
-def _store(wh: Warehouse, cases: pd.DataFrame, rows: pd.DataFrame,
-           views: Mapping[int, ModelView], settings: Settings, models: list[dict[str, Any]],
-           params: dict[str, Any], as_of: pd.Timestamp, language: str, variants: int,
-           aligned: int, reused_from: int | None) -> int:
-    zone = {k: calendar_from_settings(settings, v.kalender).tz for k, v in views.items()}
-    view_of = cases["_view"] if "_view" in cases else pd.Series([np.nan] * len(cases))
-    # finished: checked against an SOP and not open (a case without an SOP has no end)
-    finished = (cases["open"].eq(False).to_numpy(dtype=bool) if "open" in cases
-                else np.zeros(len(cases), dtype=bool))
-    out = pd.DataFrame({
-        "case_id": cases["case_id"],
-        "layanan": cases["layanan"],
-        "unit": cases["unit"],
-        "sop": [views[int(k)].label if not pd.isna(k) else None for k in view_of],
-        "nomor_sop": [views[int(k)].sop.identitas.nomor_sop  # type: ignore[union-attr]
-                      if not pd.isna(k) and views[int(k)].sop is not None else None
-                      for k in view_of],
-        "tanggal_efektif": [views[int(k)].model.tanggal_efektif if not pd.isna(k) else None
-                            for k in view_of],
-        "model_hash": [views[int(k)].key if not pd.isna(k) else None for k in view_of],
-        "variant_hash": cases.get("variant_hash"),
-        "status": cases.get("status"),
-        "mulai": cases["first_ts"],
-        "selesai": cases["last_ts"].where(finished),
-        "fitness": cases.get("fitness"),
-        "jumlah_penyimpangan": cases["jumlah_penyimpangan"],
-        "waktu_penyelesaian_hari_kerja": cases.get("waktu_penyelesaian_hari_kerja"),
-        "batas_hari_kerja": cases.get("batas_hari_kerja"),
-        "janji_layanan": cases.get("janji_layanan"),
-        "tepat_waktu": cases.get("tepat_waktu"),
-        "jumlah_kejadian": cases["events"],
-        "zona": [zone[int(k)] if not pd.isna(k) else settings.timezone for k in view_of],
-        "catatan": cases["catatan"],
+def _store(wh: Warehouse, views: Mapping[int, ModelView], times: list[pd.DataFrame],
+           settings: Settings, models: list[dict[str, Any]], params: dict[str, Any],
+           as_of: pd.Timestamp, language: str, variants: int, aligned: int,
+           reused_from: int | None) -> int:
+    """One run: ``check_runs``, then ``case_results`` and ``deviations`` in SQL from the
+    TEMP tables (deviations numbered per case by event, code, step, activity, text)."""
+    table = pd.DataFrame({
+        "model": pd.Series(list(views), dtype="int64"),
+        "sop": pd.Series([v.label for v in views.values()], dtype=object),
+        "nomor_sop": pd.Series([v.sop.identitas.nomor_sop if v.sop is not None else None
+                                for v in views.values()], dtype=object),
+        "tanggal_efektif": pd.Series([v.model.tanggal_efektif for v in views.values()],
+                                     dtype=object),
+        "model_hash": pd.Series([v.key for v in views.values()], dtype=object),
+        "zona": pd.Series([calendar_from_settings(settings, v.kalender).tz
+                           for v in views.values()], dtype=object),
+        "janji_layanan": pd.Series([v.model.jangka_waktu.text if v.model.jangka_waktu
+                                    else None for v in views.values()], dtype=object),
+        "batas_hari_kerja": pd.Series([v.model.jangka_waktu.days if v.model.jangka_waktu
+                                       and v.model.jangka_waktu.kind == "working_days"
+                                       else None for v in views.values()], dtype="Int64"),
     })
+    timing = (pd.concat(times, ignore_index=True) if times else
+              pd.DataFrame({"case_id": pd.Series(dtype=object),
+                            "hari_kerja": pd.Series(dtype=float),
+                            "tepat_waktu": pd.Series(dtype=object)}))
+    order = list(CODE_NAMES)
     with wh.transaction():
         run_id = int(wh.scalar("SELECT nextval('run_id_seq')"))
+        wh.register("_chk_models", table)
+        wh.register("_chk_times", timing)
+        try:
+            wh.execute(f"""INSERT INTO deviations
+                SELECT {run_id}, case_id, row_number() OVER (PARTITION BY case_id ORDER BY
+                           pos, list_position(?, jenis), langkah NULLS FIRST,
+                           aktivitas NULLS FIRST, keterangan NULLS FIRST),
+                       jenis, langkah, aktivitas, waktu, keterangan
+                FROM _chk_rows""", [order])
+            wh.execute(f"""INSERT INTO case_results
+                SELECT {run_id}, c.case_id, c.layanan, c.unit, m.sop, m.nomor_sop,
+                       m.tanggal_efektif::DATE, m.model_hash, v.variant_hash, v.status,
+                       c.first_ts, CASE WHEN v.open = false THEN c.last_ts END, v.fitness,
+                       coalesce(n.n, 0), round(t.hari_kerja)::INTEGER,
+                       m.batas_hari_kerja::INTEGER, m.janji_layanan,
+                       t.tepat_waktu::BOOLEAN, c.events, coalesce(m.zona, ?), c.catatan
+                FROM _chk_cases c
+                LEFT JOIN _chk_models m ON m.model = c.model
+                LEFT JOIN _chk_vf v ON v.model = c.model AND v.trace = c.trace
+                LEFT JOIN _chk_times t ON t.case_id = c.case_id
+                LEFT JOIN (SELECT case_id, count(*) AS n FROM deviations
+                           WHERE run_id = {run_id} GROUP BY case_id) n
+                       ON n.case_id = c.case_id""", [settings.timezone])
+        finally:
+            wh.unregister("_chk_models")
+            wh.unregister("_chk_times")
+        counts = wh.rows(f"""SELECT (SELECT count(*) FROM case_results WHERE run_id = {run_id}),
+                                    (SELECT count(*) FROM deviations WHERE run_id = {run_id})""")
         wh.execute("INSERT INTO check_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, dt.datetime.now(dt.UTC), as_of.to_pydatetime(), language,
             json.dumps(params), json.dumps(models, ensure_ascii=False),
-            len(out), len(rows), variants, aligned])
-        wh.register("_case_results", out)
-        wh.register("_deviation_rows", rows)
-        try:
-            wh.execute(f"""INSERT INTO case_results SELECT {run_id}, case_id, layanan, unit, sop,
-                nomor_sop, tanggal_efektif::DATE, model_hash, variant_hash, status, mulai, selesai,
-                fitness, jumlah_penyimpangan, round(waktu_penyelesaian_hari_kerja)::INTEGER,
-                batas_hari_kerja::INTEGER, janji_layanan, tepat_waktu::BOOLEAN, jumlah_kejadian,
-                zona, catatan FROM _case_results""")
-            wh.execute(f"""INSERT INTO deviations SELECT {run_id}, case_id, urutan, jenis,
-                langkah, aktivitas, waktu, keterangan FROM _deviation_rows""")
-            if reused_from is not None:  # the unchanged finished cases, copied as they were
-                for table in ("case_results", "deviations"):
-                    wh.execute(f"""INSERT INTO {table} SELECT * REPLACE ({run_id} AS run_id)
-                        FROM {table} WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)
-                        """, [reused_from])
-                wh.execute("""UPDATE check_runs SET
-                    cases = (SELECT count(*) FROM case_results WHERE run_id = ?),
-                    deviations = (SELECT count(*) FROM deviations WHERE run_id = ?)
-                    WHERE run_id = ?""", [run_id, run_id, run_id])
-        finally:
-            wh.unregister("_case_results")
-            wh.unregister("_deviation_rows")
+            counts[0][0], counts[0][1], variants, aligned])
+        if reused_from is not None:  # the unchanged finished cases, copied as they were
+            for name in ("case_results", "deviations"):
+                wh.execute(f"""INSERT INTO {name} SELECT * REPLACE ({run_id} AS run_id)
+                    FROM {name} WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)
+                    """, [reused_from])
+            wh.execute("""UPDATE check_runs SET
+                cases = (SELECT count(*) FROM case_results WHERE run_id = ?),
+                deviations = (SELECT count(*) FROM deviations WHERE run_id = ?)
+                WHERE run_id = ?""", [run_id, run_id, run_id])
     return run_id

@@ -1,16 +1,22 @@
-"""Per-case checks that need who did a step or when: set-based over the events of one model.
+"""Per-case checks that need who did a step or when, set-based in DuckDB over one model's events.
 
-Each check is a function ``check(group) -> DataFrame`` of deviation rows (columns
-:data:`ROW_COLUMNS`), listed in :data:`CASE_CHECKS` under its code:
+The events stay in the warehouse (TEMP table ``_chk_ev``, made by :mod:`.check`: case_id, pos,
+activity, timestamp, start_timestamp, prev_ts, resource, role, unit, is_last, model); only the
+events a check finds, or cannot rule out in SQL, come to Python. Each check is a function
+``check(scope) -> DataFrame`` of deviation rows (columns :data:`ROW_COLUMNS`), listed in
+:data:`CASE_CHECKS` under its code:
 
 - ``wrong_role``: an event whose role (the log's role column, filled from the mapping's staff
   table at ingest or from ``staff`` at check time) is neither the id nor the name of the step's
   ``pelaksana``. Events without a role are not judged.
 - ``segregation_of_duties``: one resource did both steps of a ``pemisahan_tugas`` rule.
 - ``step_overtime``: a step took longer than its ``mutu_baku.waktu``, measured from its start
-  (where recorded) or the previous event's completion, on the working calendar.
+  (where recorded) or the previous event's completion, on the working calendar. SQL keeps the
+  steps whose elapsed time could exceed the standard (working time never exceeds elapsed
+  time; working day N never closes before N-1 days have passed), the calendar decides.
 - ``sla_breach``: the service-standard promise is broken, or an open case is already overdue
-  at the report date (:func:`pipeline.timing.service_status`).
+  at the report date (:func:`pipeline.timing.service_status`, fed with only the events that
+  start or stop the clock).
 """
 
 from __future__ import annotations
@@ -29,21 +35,23 @@ from pipeline.durations import Duration
 from pipeline.sop import PemisahanTugas
 from pipeline.texts import duration_words, text
 from pipeline.timing import service_status
+from pipeline.warehouse import Warehouse
 
 ROW_COLUMNS = ["case_id", "pos", "jenis", "langkah", "aktivitas", "waktu", "keterangan"]
 
 
 @dataclass
-class Group:
-    """The cases of one model version and their events, ready for the per-case checks.
+class Scope:
+    """The cases of one model version, ready for the per-case checks.
 
-    ``events``: case_id, pos (index in the case), activity, timestamp, start_timestamp,
-    resource, role, unit, sorted by case and pos. ``cases``: case_id, unit, open, events.
-    ``calendars``: unit -> working calendar, with a ``default`` entry.
+    ``key``: the model's number in ``_chk_ev.model``. ``cases``: case_id, unit, events, open,
+    first_ts, last_ts of its cases. ``calendars``: unit -> working calendar, with a
+    ``default`` entry.
     """
 
+    wh: Warehouse
     view: ModelView
-    events: pd.DataFrame
+    key: int
     cases: pd.DataFrame
     calendars: Mapping[str, WorkingCalendar]
     as_of: pd.Timestamp
@@ -52,12 +60,12 @@ class Group:
     def calendar_groups(self, units: pd.Series) -> list[tuple[np.ndarray, WorkingCalendar]]:
         """Row positions per calendar, chosen by each row's unit."""
         default = self.calendars["default"]
-        chosen = [self.calendars.get(str(u), default) if not pd.isna(u) else default
-                  for u in units]
-        out: dict[WorkingCalendar, list[int]] = {}
-        for i, cal in enumerate(chosen):
-            out.setdefault(cal, []).append(i)
-        return [(np.asarray(rows, dtype=np.int64), cal) for cal, rows in out.items()]
+        codes, uniques = pd.factorize(pd.Series(units, dtype=object), use_na_sentinel=False)
+        by_cal: dict[WorkingCalendar, list[int]] = {}
+        for code, unit in enumerate(uniques):
+            cal = self.calendars.get(str(unit), default) if not pd.isna(unit) else default
+            by_cal.setdefault(cal, []).append(code)
+        return [(np.flatnonzero(np.isin(codes, wanted)), cal) for cal, wanted in by_cal.items()]
 
 
 def empty_rows() -> pd.DataFrame:
@@ -74,33 +82,49 @@ def _rows(frame: pd.DataFrame, jenis: str, keterangan: list[str]) -> pd.DataFram
     return pd.DataFrame({
         "case_id": frame["case_id"].to_numpy(), "pos": frame["pos"].to_numpy(np.int64),
         "jenis": jenis, "langkah": frame["activity"].to_numpy(),
-        "aktivitas": frame["activity"].to_numpy(), "waktu": frame["timestamp"].to_numpy(),
+        "aktivitas": frame["activity"].to_numpy(),
+        # the DatetimeIndex, not .to_numpy(): that gives one Timestamp object per row
+        "waktu": pd.DatetimeIndex(frame["timestamp"]).tz_convert("UTC"),
         "keterangan": keterangan,
-    }).astype({"waktu": "datetime64[ns, UTC]"})
+    })
 
 
-def wrong_role(group: Group) -> pd.DataFrame:
-    view = group.view
+def _with_table(scope: Scope, name: str, table: pd.DataFrame, sql: str,
+                params: list[Any]) -> pd.DataFrame:
+    scope.wh.register(name, table)
+    try:
+        return scope.wh.df(sql, params)
+    finally:
+        scope.wh.unregister(name)
+
+
+def wrong_role(scope: Scope) -> pd.DataFrame:
+    view = scope.view
     roles = dict(view.model.roles)
-    ev = group.events
-    ev = ev[ev["role"].notna() & ev["activity"].isin(list(roles))]
-    if ev.empty:
+    if not roles:
         return empty_rows()
-    expected = ev["activity"].map(roles)
-    given = ev["role"].astype(str).str.strip().str.casefold()
-    ok = (given == expected.str.casefold()) | (
-        given == expected.map(view.role_name).str.casefold())
-    bad = ev[~ok.to_numpy()]
+    expected = pd.DataFrame({"activity": list(roles),
+                             "role_id": [r.strip().lower() for r in roles.values()],
+                             "role_name": [view.role_name(r).strip().lower()
+                                           for r in roles.values()]})
+    bad = _with_table(scope, "_chk_roles", expected, r"""
+        SELECT e.case_id, e.pos, e.activity, e.timestamp, e.resource, e.role
+        FROM _chk_ev e JOIN _chk_roles r USING (activity)
+        WHERE e.model = ? AND e.role IS NOT NULL
+          AND lower(regexp_replace(e.role, '^\s+|\s+$', '', 'g'))
+              NOT IN (r.role_id, r.role_name)
+        ORDER BY e.case_id, e.pos""", [scope.key])
     sentences = [
-        text("wrong_role", group.language, step=view.step_words(a), resource=r or "-",
+        text("wrong_role", scope.language, step=view.step_words(a), resource=r or "-",
              peran=role, pelaksana=f"{view.role_name(roles[a])} ({roles[a]})")
         for a, r, role in zip(bad["activity"], bad["resource"].where(bad["resource"].notna(), None),
                               bad["role"], strict=True)]
     return _rows(bad, "wrong_role", sentences)
 
 
-def segregation_of_duties(group: Group) -> pd.DataFrame:
-    sop = group.view.sop
+def segregation_of_duties(scope: Scope) -> pd.DataFrame:
+    """The first event of the second step done by a resource who also did the first."""
+    sop = scope.view.sop
     if sop is None:
         return empty_rows()
     parts = []
@@ -108,12 +132,16 @@ def segregation_of_duties(group: Group) -> pd.DataFrame:
         if not isinstance(rule, PemisahanTugas):
             continue
         a, b = rule.langkah
-        ev = group.events
-        ev = ev[ev["activity"].isin([a, b]) & ev["resource"].notna()]
-        both = ev.groupby(["case_id", "resource"], sort=False)["activity"].transform("nunique")
-        hit = ev[(both == 2).to_numpy() & (ev["activity"] == b).to_numpy()]
-        hit = hit.sort_values(["case_id", "pos"]).drop_duplicates("case_id")
-        sentences = [text("segregation_of_duties", group.language, langkah_a=a, langkah_b=b,
+        hit = scope.wh.df("""
+            WITH ev AS (SELECT case_id, pos, activity, timestamp, resource FROM _chk_ev
+                        WHERE model = ? AND activity IN (?, ?) AND resource IS NOT NULL),
+                 both_steps AS (SELECT case_id, resource FROM ev GROUP BY case_id, resource
+                                HAVING count(DISTINCT activity) = 2)
+            SELECT case_id, min(pos) AS pos, arg_min(activity, pos) AS activity,
+                   arg_min(timestamp, pos) AS timestamp, arg_min(resource, pos) AS resource
+            FROM ev JOIN both_steps USING (case_id, resource)
+            WHERE activity = ? GROUP BY case_id ORDER BY case_id""", [scope.key, a, b, b])
+        sentences = [text("segregation_of_duties", scope.language, langkah_a=a, langkah_b=b,
                           resource=r) for r in hit["resource"]]
         parts.append(_rows(hit, "segregation_of_duties", sentences))
     return pd.concat(parts, ignore_index=True) if parts else empty_rows()
@@ -128,71 +156,99 @@ def _length_words(seconds: float, days: float, duration: Duration, language: str
     return text("calendar_time", language, waktu=duration_words(seconds, language))
 
 
-def _over(cal: WorkingCalendar, start: Any, end: Any, duration: Duration
+def elapsed_floor(duration: Duration) -> float:
+    """Elapsed seconds at or below which a step cannot be over ``duration``: working time
+    never exceeds elapsed time, and the close of working day N (counted from day 0 of the
+    start, which closes after the start) comes at least N-1 days after the start."""
+    if duration.kind == "working_days":
+        return max(duration.days - 1, 0) * 86_400.0
+    return duration.seconds
+
+
+def _over(cal: WorkingCalendar, rows: pd.DataFrame, limits: Mapping[str, Duration]
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(over the standard?, seconds in the standard's sense, working days) per row."""
+    """(over its standard?, seconds in the standard's sense, working days) per step, the
+    calendar arithmetic done once per calendar and kind of standard, not per activity."""
+    start, end = pd.DatetimeIndex(rows["origin"]), pd.DatetimeIndex(rows["timestamp"])
     days = wc.working_days_elapsed(cal, start, end)
-    if duration.kind == "working":
-        seconds = wc.working_seconds(cal, start, end)
-        return seconds > duration.seconds, seconds, days
     seconds = wc.calendar_seconds(start, end)
-    if duration.kind == "calendar":
-        return seconds > duration.seconds, seconds, days
-    due = wc.deadline(cal, start, duration)
-    return np.asarray(pd.DatetimeIndex(end) > due), seconds, days
+    over = np.zeros(len(rows), dtype=bool)
+    standard = rows["activity"].map(limits)
+    kinds = standard.map(lambda d: d.kind).to_numpy()
+    if (kinds == "working").any():
+        working = kinds == "working"
+        seconds[working] = wc.working_seconds(cal, start[working], end[working])
+    for duration in sorted(set(standard), key=lambda d: (d.kind, d.text)):
+        mine = (standard == duration).to_numpy()
+        if duration.kind == "working_days":
+            over[mine] = np.asarray(end[mine] > wc.deadline(cal, start[mine], duration))
+        else:
+            over[mine] = seconds[mine] > duration.seconds
+    return over, seconds, days
 
 
-def step_overtime(group: Group) -> pd.DataFrame:
-    limits = dict(group.view.model.waktu)
-    ev = group.events
-    if not limits or ev.empty:
+def step_overtime(scope: Scope) -> pd.DataFrame:
+    limits = dict(scope.view.model.waktu)
+    if not limits:
         return empty_rows()
-    previous = ev["timestamp"].shift(1).where(ev["pos"] > 0)
-    origin = ev["start_timestamp"].where(ev["start_timestamp"].notna(), previous)
-    ev = ev.assign(origin=origin)
-    ev = ev[ev["activity"].isin(list(limits)) & ev["origin"].notna()].reset_index(drop=True)
+    floors = pd.DataFrame({"activity": list(limits),
+                           "floor_s": [elapsed_floor(d) for d in limits.values()]})
+    ev = _with_table(scope, "_chk_limits", floors, """
+        SELECT e.case_id, e.pos, e.activity, e.timestamp, e.unit,
+               coalesce(e.start_timestamp, e.prev_ts) AS origin
+        FROM _chk_ev e JOIN _chk_limits l USING (activity)
+        WHERE e.model = ? AND coalesce(e.start_timestamp, e.prev_ts) IS NOT NULL
+          AND epoch(e.timestamp) - epoch(coalesce(e.start_timestamp, e.prev_ts)) > l.floor_s
+        ORDER BY e.case_id, e.pos""", [scope.key])
     parts = []
-    for activity, rows in ev.groupby("activity", sort=True):
-        duration = limits[str(activity)]
-        for where, cal in group.calendar_groups(rows["unit"]):
-            sub = rows.iloc[where]
-            over, seconds, days = _over(cal, pd.DatetimeIndex(sub["origin"]),
-                                        pd.DatetimeIndex(sub["timestamp"]), duration)
-            hit = sub[over]
-            sentences = [text("step_overtime", group.language,
-                              step=group.view.step_words(str(activity)),
-                              lama=_length_words(s, d, duration, group.language),
-                              standar=duration.text)
-                         for s, d in zip(seconds[over], days[over], strict=True)]
-            parts.append(_rows(hit, "step_overtime", sentences))
+    for where, cal in scope.calendar_groups(ev["unit"]):
+        sub = ev.iloc[where]
+        over, seconds, days = _over(cal, sub, limits)
+        hit = sub[over]
+        sentences = [text("step_overtime", scope.language, step=scope.view.step_words(a),
+                          lama=_length_words(s, d, limits[a], scope.language),
+                          standar=limits[a].text)
+                     for a, s, d in zip(hit["activity"], seconds[over], days[over], strict=True)]
+        parts.append(_rows(hit, "step_overtime", sentences))
     return pd.concat(parts, ignore_index=True) if parts else empty_rows()
 
 
-def service_table(group: Group) -> pd.DataFrame | None:
-    """:func:`pipeline.timing.service_status` per case, or None when there is no promise."""
-    promise = group.view.model.jangka_waktu
-    if promise is None or group.events.empty:
+def service_table(scope: Scope) -> pd.DataFrame | None:
+    """:func:`pipeline.timing.service_status` per case, or None when there is no promise.
+
+    Only the events that can start or stop the clock are read: each case's first and last
+    event, ``mulai``, ``selesai`` and the end steps (the verdict depends on nothing else)."""
+    promise = scope.view.model.jangka_waktu
+    if promise is None or scope.cases.empty:
         return None
-    sop = group.view.sop
+    sop = scope.view.sop
     mulai = sop.standar_pelayanan.mulai if sop is not None else None
     selesai = sop.standar_pelayanan.selesai if sop is not None else None
-    calendars = dict(group.calendars)
-    return service_status(group.events, calendars, promise, as_of=group.as_of, mulai=mulai,
-                          selesai=selesai, end_activities=list(group.view.end_steps))
+    ends = list(scope.view.end_steps)
+    marks = sorted({*ends, *(s for s in (mulai, selesai) if s)})
+    events = scope.wh.df("""
+        SELECT case_id, activity, timestamp, unit FROM _chk_ev
+        WHERE model = ? AND (pos = 0 OR is_last OR list_contains(?, activity))
+        ORDER BY case_id, pos""", [scope.key, marks])
+    return service_status(events, dict(scope.calendars), promise, as_of=scope.as_of,
+                          mulai=mulai, selesai=selesai, end_activities=ends)
 
 
-def sla_breach(group: Group, status: pd.DataFrame | None = None) -> pd.DataFrame:
-    status = service_table(group) if status is None else status
-    promise = group.view.model.jangka_waktu
+def sla_breach(scope: Scope, status: pd.DataFrame | None) -> pd.DataFrame:
+    promise = scope.view.model.jangka_waktu
     if status is None or promise is None:
         return empty_rows()
     late = status[status["status"].isin(["late", "open_overdue"])]
     if late.empty:
         return empty_rows()
-    n_events: dict[Any, Any] = dict(zip(group.cases["case_id"], group.cases["events"], strict=True))
-    stops = group.events.merge(
-        late[["case_id", "clock_stop"]].dropna(), left_on=["case_id", "timestamp"],
-        right_on=["case_id", "clock_stop"]).drop_duplicates("case_id", keep="first")
+    n_events: dict[Any, Any] = dict(zip(scope.cases["case_id"], scope.cases["events"],
+                                        strict=True))
+    # the event that stopped the clock: the first one of the case at that instant
+    stops = _with_table(scope, "_chk_stops", late[["case_id", "clock_stop"]].dropna(), """
+        SELECT s.case_id, min(e.pos) AS pos, arg_min(e.activity, e.pos) AS activity
+        FROM _chk_stops s JOIN _chk_ev e
+          ON e.case_id = s.case_id AND e.timestamp = s.clock_stop AND e.model = ?
+        GROUP BY s.case_id""", [scope.key])
     stop_event = dict(zip(stops["case_id"], stops["activity"], strict=True))
     stop_pos: dict[Any, Any] = dict(zip(stops["case_id"], stops["pos"], strict=True))
     rows: list[tuple[Any, ...]] = []
@@ -201,15 +257,15 @@ def sla_breach(group: Group, status: pd.DataFrame | None = None) -> pd.DataFrame
         case_id = case["case_id"]
         if case["status"] == "late":
             seconds = case["working_s"] if promise.kind == "working" else case["calendar_s"]
-            sentence = text("sla_breach", group.language, janji=promise.text,
+            sentence = text("sla_breach", scope.language, janji=promise.text,
                             lama=_length_words(float(seconds), float(case["working_days"]),
-                                               promise, group.language))
+                                               promise, scope.language))
             activity = stop_event.get(case_id)
             rows.append((case_id, int(stop_pos.get(case_id, n_events[case_id])), activity,
                          activity, case["clock_stop"], sentence))
         else:
-            due = pd.Timestamp(case["due"]).tz_convert(group.calendars["default"].tz)
-            sentence = text("sla_breach_open", group.language, janji=promise.text,
+            due = pd.Timestamp(case["due"]).tz_convert(scope.calendars["default"].tz)
+            sentence = text("sla_breach_open", scope.language, janji=promise.text,
                             batas=due.strftime("%Y-%m-%d %H:%M %Z"))
             rows.append((case_id, int(n_events[case_id]), None, None, pd.NaT, sentence))
     out = pd.DataFrame(rows, columns=["case_id", "pos", "langkah", "aktivitas", "waktu",
@@ -219,7 +275,7 @@ def sla_breach(group: Group, status: pd.DataFrame | None = None) -> pd.DataFrame
     return out[ROW_COLUMNS]
 
 
-CASE_CHECKS: dict[str, Callable[[Group], pd.DataFrame]] = {
+CASE_CHECKS: dict[str, Callable[[Scope], pd.DataFrame]] = {
     "wrong_role": wrong_role,
     "segregation_of_duties": segregation_of_duties,
     "step_overtime": step_overtime,

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.ingest.load import LoadResult, Progress, ingest_file, snapshot_date_of
 from pipeline.ingest.mapping import Mapping, load_mapping
 from pipeline.settings import Settings
+from pipeline.stopwatch import stage
 from pipeline.warehouse import Warehouse
 
 
@@ -21,8 +22,9 @@ def ingest_files(wh: Warehouse, files: Sequence[str | Path], mapping: Mapping | 
     dated = [(snapshot_date_of(p, mapping) if mapping else None, p) for p in paths]
     if mapping is not None and mapping.snapshot:
         dated.sort(key=lambda item: (item[0] is None, item[0], str(item[1])))
-    return [ingest_file(wh, p, mapping, settings, progress=progress, snapshot_date=d)
-            for d, p in dated]
+    with stage("ingest"):
+        return [ingest_file(wh, p, mapping, settings, progress=progress, snapshot_date=d)
+                for d, p in dated]
 
 
 __all__ = ["LoadResult", "Mapping", "ingest_file", "ingest_files", "load_mapping"]

@@ -29,6 +29,7 @@ from pipeline.ingest.pseudonym import load_key, pseudonym
 from pipeline.ingest.quality import quality_summary
 from pipeline.ingest.timeparse import timestamp_sql
 from pipeline.settings import Settings
+from pipeline.stopwatch import stage
 from pipeline.warehouse import Warehouse, quote_ident, quote_literal
 
 Progress = Callable[[int], None]
@@ -68,7 +69,8 @@ def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settin
     fmt = readers.detect_format(path)
     if not path.exists():
         raise LogFormatError("file not found", file=path, fix="Check the path.")
-    content_hash = readers.file_hash(path)
+    with stage("file hash"):
+        content_hash = readers.file_hash(path)
     previous = wh.scalar(
         "SELECT min(load_id) FROM loads WHERE content_hash = ? AND "
         "(mapping_hash = ? OR (? IS NULL AND mapping_name = 'guessed'))",
@@ -80,15 +82,16 @@ def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settin
     report = readers.ReadReport()
     wh.drop("stage", "canon")
     try:
-        for batch in readers.read_batches(
-            path, fmt, report,
-            delimiter=mapping.delimiter if mapping else None,
-            encoding=mapping.encoding if mapping else None,
-            sheet=mapping.sheet if mapping else None,
-        ):
-            wh.append_batch("stage", batch)
-            if progress:
-                progress(batch.num_rows)
+        with stage("read into staging"):
+            for batch in readers.read_batches(
+                path, fmt, report,
+                delimiter=mapping.delimiter if mapping else None,
+                encoding=mapping.encoding if mapping else None,
+                sheet=mapping.sheet if mapping else None,
+            ):
+                wh.append_batch("stage", batch)
+                if progress:
+                    progress(batch.num_rows)
         if not wh.has_table("stage") and not report.bad_rows:
             raise LogFormatError("the file has a header but no data rows", file=path,
                                  fix="Export the log again with its rows.")
@@ -103,17 +106,21 @@ def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settin
                     available.append(column)
         mapping.check_columns(available, str(path))
         if wh.has_table("stage"):
-            _protect_personal_data(wh, mapping, settings)
+            with stage("pseudonymise"):
+                _protect_personal_data(wh, mapping, settings)
             if mapping.snapshot:
                 from pipeline.ingest.snapshots import snapshot_to_events
 
                 mapping = snapshot_to_events(wh, mapping, path, snapshot_date)
-            _canonical(wh, mapping, available, now, settings)
+            with stage("parse and validate"):
+                _canonical(wh, mapping, available, now, settings)
         with wh.transaction():
             load_id = int(wh.scalar("SELECT nextval('load_id_seq')"))
-            result = _store(wh, load_id, path, fmt, content_hash, mapping, report, now)
-            result.quality = quality_summary(wh, settings, load_id=load_id,
-                                             read_options=report.options)
+            with stage("store events and quarantine"):
+                result = _store(wh, load_id, path, fmt, content_hash, mapping, report, now)
+            with stage("quality summary"):
+                result.quality = quality_summary(wh, settings, load_id=load_id,
+                                                 read_options=report.options)
             wh.execute("UPDATE loads SET quality = ? WHERE load_id = ?",
                        [json.dumps(result.quality, default=str), load_id])
         return result
