@@ -100,50 +100,12 @@ def woflan_sound(net: Net) -> bool:
         return bool(woflan.apply(pn, im, fm, parameters=params))
 
 
-# === Conformance: optimal alignments per variant, with their moves (pipeline.conform) ========
-# pm4py breaks ties between equally good alignments in the iteration order of sets of objects
-# hashed by their memory address, which changes from run to run. So that one variant always
-# gets the same alignment, a deviation (a log move, or a model move on a visible transition)
-# costs ``big`` plus a small extra, in tiers: a skipped step costs least (each step its own
-# power of two, so two different sets of skipped steps never cost the same), then an extra
-# event (a later event less than an earlier one, in steps above any set of skips), then
-# skipping a step that a return edge leads back to (``targets``). So a step repeated right after itself is rework with a step skipped only
-# when a return edge leads back to the repeated step (pbg: periksa_teknis, [perbaiki],
-# periksa_teknis); otherwise it is an extra (kk: validasi, validasi). An open case (``prefix``)
-# has no such tie to settle but a trailing event read as an extra: there skipping a target is
-# ordinary and the return edges (``costly``) are dear instead. ``big`` exceeds the sum of the extras of any alignment with the fewest deviations, so the
-# number of deviations is the optimum of the standard cost function and the fitness equals
-# pm4py's: 1 - deviations / (events + visible steps of the shortest model run).
-# ``prefix=True`` aligns an open case: every place gets a silent "drain" transition and the final
-# marking is empty, so the model run may stop anywhere (steps not reached yet cost nothing).
+# === Conformance: pm4py's A* with sopmine's cost function, the oracle of pipeline.align ======
+# sopmine aligns with its own search (:mod:`pipeline.align`); this is the same job done by
+# pm4py's state-equation A* with the very same costs, kept so the tests can hold our search
+# to pm4py's optimum (same deviations, fitness and moves on every variant of the real logs).
 
-from dataclasses import dataclass  # noqa: E402  (this section is appended to a shared module)
-
-ALIGNER_VERSION = "sopmine-align/3"  # part of the alignment cache key: bump on any change here
-
-#: (event index, transition id): index -1 is a model move, transition "" a log move.
-Move = tuple[int, str]
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """One trace's optimal alignment: ``deviations`` (log moves plus visible model moves),
-    ``fitness`` and the moves in order (within a stretch between two synchronous moves, log
-    moves come first)."""
-
-    deviations: int
-    fitness: float
-    moves: tuple[Move, ...]
-
-
-def _drained(net: Net) -> Net:
-    from dataclasses import replace
-
-    from pipeline.sop.net import Transition as Tr
-
-    drains = tuple(Tr(f"__drain__{p}", None) for p in net.places)
-    return replace(net, transitions=net.transitions + drains,
-                   arcs=net.arcs + tuple((p, f"__drain__{p}") for p in net.places), final={})
+from pipeline.align import Alignment, Costs, drained, normalise  # noqa: E402
 
 
 class _Aligner:
@@ -151,12 +113,12 @@ class _Aligner:
 
     def __init__(self, net: Net, costly: frozenset[str], targets: frozenset[str],
                  shortest: int) -> None:
+        self.net = net
         self.full = to_pm4py(net)
-        self.prefix = to_pm4py(_drained(net))
+        self.prefix = to_pm4py(drained(net))
+        self.nets = {False: net, True: drained(net)}
         self.costly, self.targets, self.shortest = costly, targets, shortest
-        visible = sorted(t.id for t in net.transitions if t.label is not None)
-        self.rank = {t: k for k, t in enumerate(visible)}
-        self.silent = len(net.transitions) - len(visible)
+        self.labels = {t.id: t.label for t in self.nets[True].transitions}
 
     def align(self, trace: Trace, prefix: bool) -> Alignment:
         from pm4py.algo.conformance.alignments.petri_net.variants import (
@@ -166,32 +128,14 @@ class _Aligner:
         from pm4py.objects.log.obj import Trace as PmTrace
 
         pn, im, fm = self.prefix if prefix else self.full
-        n, visible = len(trace), len(self.rank)
-        moves = 2 * n + self.shortest + 1          # most deviations of an optimal alignment
-        taus = moves * (self.silent + 1)           # most silent moves beside them
-        if visible <= 16:                          # distinct sets of skipped steps cost apart
-            weight = [1 << r for r in range(visible)]
-        else:
-            weight = [r + 1 for r in range(visible)]
-        step = moves * 2 * (weight[-1] if weight else 1) + taus + 1  # above any set of skips
-        dear = moves * (n + 2) * step              # above any set of extras
-        returns = dear if prefix else 1
-        bound = moves * (dear + step) + taus * dear
-        big = 10000 * (bound // 10000 + 1)
-        model_cost: dict[Any, int] = {}
-        sync_cost: dict[Any, int] = {}
-        for t in pn.transitions:
-            if t.label is not None:
-                target = not prefix and t.name in self.targets
-                model_cost[t] = big + weight[self.rank[t.name]] + (dear if target else 0)
-                sync_cost[t] = 0
-            else:
-                model_cost[t] = returns if t.name in self.costly else 1
+        costs = Costs.of(self.net, self.nets[prefix], len(trace), prefix, self.costly,
+                         self.targets, self.shortest)
         params = {
-            sea.Parameters.PARAM_TRACE_COST_FUNCTION: [big + (n - j) * step
-                                                       for j in range(n)],
-            sea.Parameters.PARAM_MODEL_COST_FUNCTION: model_cost,
-            sea.Parameters.PARAM_SYNC_COST_FUNCTION: sync_cost,
+            sea.Parameters.PARAM_TRACE_COST_FUNCTION: list(costs.log),
+            sea.Parameters.PARAM_MODEL_COST_FUNCTION: {t: costs.model[t.name]
+                                                       for t in pn.transitions},
+            sea.Parameters.PARAM_SYNC_COST_FUNCTION: {t: 0 for t in pn.transitions
+                                                      if t.label is not None},
             sea.Parameters.PARAM_ALIGNMENT_RESULT_IS_SYNC_PROD_AWARE: True,
         }
         pm_trace = PmTrace([Event({"concept:name": a}) for a in trace])
@@ -199,30 +143,10 @@ class _Aligner:
             result = sea.apply(pm_trace, pn, im, fm, parameters=params)
         if result is None:
             raise ValueError("no alignment: the model cannot reach its final marking")
-        return self._moves(result["alignment"], n)
-
-    def _moves(self, steps: Any, n: int) -> Alignment:
-        moves: list[Move] = []
-        block_log: list[Move] = []
-        block_model: list[Move] = []
-        index = 0
-        deviations = 0
-        for (log_name, model_name), (_, model_label) in steps:
-            if log_name != ">>" and model_name != ">>":
-                moves += block_log + block_model + [(index, model_name)]
-                block_log, block_model = [], []
-                index += 1
-            elif model_name == ">>":
-                block_log.append((index, ""))
-                index += 1
-                deviations += 1
-            elif not model_name.startswith("__drain__"):
-                block_model.append((-1, model_name))
-                deviations += model_label is not None
-        moves += block_log + block_model
-        total = n + self.shortest
-        fitness = 1 - deviations / total if total > 0 else 0.0
-        return Alignment(deviations, fitness, tuple(moves))
+        steps = [("sync" if log != ">>" and model != ">>" else ">>" if model == ">>"
+                  else "model", model if model != ">>" else "")
+                 for (log, model), _ in result["alignment"]]
+        return normalise(steps, self.labels, len(trace), self.shortest)
 
 
 def _align_chunk(net: Net, costly: frozenset[str], targets: frozenset[str], shortest: int,
@@ -232,30 +156,12 @@ def _align_chunk(net: Net, costly: frozenset[str], targets: frozenset[str], shor
 
 
 def align_traces(net: Net, traces: Sequence[Trace], prefix: Sequence[bool], *,
-                 costly: Sequence[str] = (), targets: Sequence[str] = (),
-                 workers: int = 1) -> list[Alignment]:
-    """The optimal alignment of each trace (an open case's with ``prefix`` true) against
-    ``net``. For ties (see above): ``costly``, the silent transitions of return edges;
-    ``targets``, the visible transitions they lead back to. With ``workers`` > 1 the traces
-    are spread over that many processes."""
-    shortest = net.shortest_visible_run()  # our own search: no LP solver to warm up
-    items = list(zip(traces, prefix, strict=True))
-    chosen, back = frozenset(costly), frozenset(targets)
-    if workers <= 1 or len(items) < 2 * workers:
-        return _align_chunk(net, chosen, back, shortest, items)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork: the workers inherit pm4py already imported (spawn would import it again, seconds)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    chunks = [items[k::workers] for k in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        done = list(pool.map(_align_chunk, [net] * workers, [chosen] * workers,
-                             [back] * workers, [shortest] * workers, chunks))
-    out: list[Alignment] = [None] * len(items)  # type: ignore[list-item]
-    for k, part in enumerate(done):
-        out[k::workers] = part
-    return out
+                 costly: Sequence[str] = (), targets: Sequence[str] = ()) -> list[Alignment]:
+    """pm4py's optimal alignment of each trace with sopmine's costs (see
+    :func:`pipeline.align.align_traces`, which the checker uses)."""
+    shortest = net.shortest_visible_run()
+    return _align_chunk(net, frozenset(costly), frozenset(targets), shortest,
+                        list(zip(traces, prefix, strict=True)))
 
 
 # === Discovery: pm4py's miners and its DFG/variants as the oracle (pipeline.discover) ========

@@ -3,12 +3,9 @@ gives the same answer whatever the order of the net's objects; texts exist in bo
 
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 
-from pipeline import _pm4py
-from pipeline.conform import ModelView, check
+from pipeline.conform import check
 from pipeline.sop import SopLibrary
 from pipeline.texts import TEXTS
 from tests.test_conform_support import SOP, load, tiny_log
@@ -45,37 +42,6 @@ def test_cached_and_fresh_alignments_give_the_same_deviations(warehouse, setting
     cached = check(warehouse, library, settings)
     assert cached.variants_aligned == 0
     assert warehouse.rows(query, [fresh.run_id]) == warehouse.rows(query, [cached.run_id])
-
-
-def test_the_alignment_does_not_depend_on_the_order_of_the_nets_objects():
-    model = SopLibrary.load(SOP / "kk-baru-2024.yaml").versions("kk-baru")[0]
-    view = ModelView.of(model)
-    net = view.net
-    shuffled = dataclasses.replace(net, places=tuple(reversed(net.places)),
-                                   transitions=tuple(reversed(net.transitions)),
-                                   arcs=tuple(reversed(net.arcs)))
-    traces = [tuple(t.split()) for t in (
-        "ajukan periksa validasi entri tte cetak serahkan",
-        "ajukan periksa entri validasi validasi tte cetak serahkan",
-        "ajukan periksa entri validasi entri tte cetak serahkan",
-        "ajukan entri periksa tte validasi serahkan cetak",
-    )]
-    prefix = [False] * len(traces)
-    one = _pm4py.align_traces(net, traces, prefix, costly=view.costly)
-    other = _pm4py.align_traces(shuffled, traces, prefix, costly=view.costly)
-    assert one == other
-    in_two = _pm4py.align_traces(net, traces * 2, prefix * 2, costly=view.costly, workers=2)
-    assert in_two == one * 2
-
-
-def test_prefix_alignment_of_an_open_case_costs_nothing_for_steps_not_reached():
-    model = SopLibrary.load(SOP / "kk-baru-2024.yaml").versions("kk-baru")[0]
-    trace = ("ajukan", "periksa", "entri")
-    [as_prefix] = _pm4py.align_traces(model.net, [trace], [True])
-    [complete] = _pm4py.align_traces(model.net, [trace], [False])
-    assert (as_prefix.deviations, as_prefix.fitness) == (0, 1.0)
-    assert complete.deviations == 4  # validasi, tte, cetak, serahkan missing
-    assert complete.fitness == _pm4py.alignment_fitness(model.net, [trace])[0]
 
 
 def test_every_text_exists_in_indonesian_and_english(warehouse, settings, tmp_path):

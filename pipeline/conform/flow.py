@@ -1,6 +1,6 @@
 """From one variant's alignment to the deviations an auditor reads (per variant, not per case).
 
-Moves of an optimal alignment (:class:`pipeline._pm4py.Alignment`) become:
+Moves of an optimal alignment (:class:`pipeline.align.Alignment`) become:
 
 - a log move and a model move of the same step: one ``wrong_order`` (the step was done, but
   elsewhere), named at the step done too early;
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline._pm4py import Alignment
+from pipeline.align import Alignment
 from pipeline.conform.model import ModelView
 from pipeline.conform.rules import SEQUENCE_RULES
 from pipeline.texts import text

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pipeline import _pm4py
+from pipeline.align import ALIGNER_VERSION
 from pipeline.sop import DeclaredModel, Net, Sop
 
 #: Markings explored at most to find the end steps of a BPMN or PNML net.
@@ -63,7 +63,7 @@ class ModelView:
         """Hash of the net, the return edges and the aligner: the alignment cache key."""
         net = self.net
         canonical = {
-            "aligner": _pm4py.ALIGNER_VERSION,
+            "aligner": ALIGNER_VERSION,
             "places": sorted(net.places),
             "transitions": sorted([t.id, t.label] for t in net.transitions),
             "arcs": sorted(list(a) for a in net.arcs),
