@@ -22,8 +22,8 @@ of its service, case durations, the directly-follows graph and the variants.
   ``pm4py.discover_dfg``, ``pm4py.get_variants``, and a per-case CSV (fitness, duration).
 
 Each run is its own process (``os.wait4`` gives its peak RSS); the two sides alternate. The
-sopmine child wraps the pipeline's stage functions with timers (no pipeline file changed) and
-prints a per-stage breakdown. Generated logs (``pipeline.synth``, all Kepahiang services, a
+sopmine child runs under the pipeline's own stopwatch (``sopmine --timings``) and prints the
+per-stage breakdown. Generated logs (``pipeline.synth``, all Kepahiang services, a
 year of arrivals, seeded, in chunks of 40,000 cases with their own seeds and case-id prefixes)
 are written once as CSV into ``--work`` and reused.
 """
@@ -67,82 +67,36 @@ timezone: Asia/Jakarta
 
 # --- the two children -----------------------------------------------------------------------
 
-#: sopmine: the ``sopmine run`` CLI in-process, its stages timed by wrappers, then DFG and
-#: variants from the warehouse. argv: out-dir stages.json then the ``run`` arguments.
+#: sopmine: the ``sopmine run`` CLI in-process under the pipeline's own stopwatch (what
+#: ``sopmine --timings`` prints), then DFG and variants from the warehouse. argv: stages.json,
+#: out-dir ("-": no DFG), then the command's arguments. Each stage: [seconds, calls, peak MiB].
 SOPMINE_CHILD = r'''
-import sys, time, json, resource
+import sys, time, json
 T0 = time.perf_counter()
 sys._pm4py_welcome_shown = True
-stages_file, out, cli_args = sys.argv[1], sys.argv[2], sys.argv[3:]  # out "-": no DFG
-spent = {}
-def timed(fn, label):
-    def wrapper(*a, **k):
-        t = time.perf_counter()
-        try:
-            return fn(*a, **k)
-        finally:
-            s = spent.setdefault(label, [0.0, 0, 0.0])
-            s[0] += time.perf_counter() - t
-            s[1] += 1
-            s[2] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB so far
-    return wrapper
-def wrap(mod, name, label):
-    setattr(mod, name, timed(getattr(mod, name), label))
-import importlib
-R, I, C, K, P = (importlib.import_module(m) for m in (
-    "pipeline.run", "pipeline.ingest", "pipeline.conform.check", "pipeline.conform.cache",
-    "pipeline._pm4py"))
-wrap(I, "ingest_files", "ingest")
-wrap(R, "check", "check")  # `sopmine run`
-PC = importlib.import_module("pipeline.conform")
-wrap(PC, "check", "check")  # `sopmine check`
-wrap(C, "_cases", "check/case traces (SQL -> pandas)")
-wrap(C, "_events", "check/events frame (SQL -> pandas)")
-wrap(C, "_assign_models", "check/assign SOP versions")
-wrap(K, "_cached", "check/alignment cache read")
-wrap(P, "align_traces", "check/alignments (new variants, incl. pm4py import)")
-wrap(K, "_store", "check/alignment cache write")
-wrap(C, "variant_findings", "check/variant findings")
-wrap(C, "_expand", "check/expand variant rows to cases")
-for key, fn in list(C.CASE_CHECKS.items()):
-    C.CASE_CHECKS[key] = timed(fn, f"check/case check: {key}")
-wrap(C, "service_table", "check/service table (working days)")
-wrap(C, "sla_rows", "check/service promise rows")
-wrap(C, "_timing", "check/timing columns")
-wrap(C, "_number", "check/number deviations")
-wrap(C, "_store", "check/store results")
-if hasattr(C, "_reusable"):  # incremental check (f1262ef): finding the results to copy
-    wrap(C, "_reusable", "check/find reusable case results")
-wrap(R, "write_results", "write cases.csv, deviations.csv")
-wrap(R, "_write_reports", "reports")
-wrap(R, "run", "run")
-wrap(R, "file_hash", "run/manifest: file hashes")
-wrap(R, "_sop_versions", "run/manifest: SOP versions")
-wrap(R, "_calendars", "run/manifest: calendars")
-W = importlib.import_module("pipeline.warehouse")
-wrap(W.Warehouse, "close", "run/warehouse close (checkpoint)")
+stages_file, out, cli_args = sys.argv[1], sys.argv[2], sys.argv[3:]
 from pipeline.cli import main
+from pipeline.stopwatch import Stopwatch, stage
 T1 = time.perf_counter()
-main(cli_args)
-if out != "-":
-    from pipeline import discover
-    from pipeline.settings import Settings
-    from pipeline.warehouse import open_warehouse
-    s = Settings()
-    with open_warehouse(out + "/warehouse.duckdb", memory_limit=s.duckdb_memory_limit,
-                        threads=s.duckdb_threads) as wh:
-        t = time.perf_counter(); d = discover.dfg(wh)
-        spent["dfg"] = [time.perf_counter() - t, 1]
-        t = time.perf_counter(); v = discover.variants(wh)
-        spent["variants"] = [time.perf_counter() - t, 1]
-    print(len(d), len(v))
-spent["startup (imports)"] = [T1 - T0, 1]
-if "run" in spent:
-    spent["cli + manifest (run - ingest - check - csv - reports)"] = [spent["run"][0] - sum(
-        spent.get(k, [0])[0] for k in ("ingest", "check", "write cases.csv, deviations.csv",
-                                       "reports")), 1]
-spent["total in process"] = [time.perf_counter() - T0, 1]
-json.dump({k: v for k, v in spent.items()}, open(stages_file, "w"), indent=1)
+watch = Stopwatch()
+with watch.running():
+    main(cli_args)
+    if out != "-":
+        from pipeline import discover
+        from pipeline.settings import Settings
+        from pipeline.warehouse import open_warehouse
+        s = Settings()
+        with open_warehouse(out + "/warehouse.duckdb", memory_limit=s.duckdb_memory_limit,
+                            threads=s.duckdb_threads) as wh:
+            with stage("dfg"):
+                d = discover.dfg(wh)
+            with stage("variants"):
+                v = discover.variants(wh)
+        print(len(d), len(v))
+spent = {"startup (imports)": [T1 - T0, 1, 0.0]}
+spent.update({k: [lap.seconds, lap.calls, lap.peak_mib] for k, lap in watch.laps.items()})
+spent["total in process"] = [time.perf_counter() - T0, 1, 0.0]
+json.dump(spent, open(stages_file, "w"), indent=1)
 '''
 
 #: pm4py: argv: log, kind (csv|xes), nets.json {layanan or "*": pnml}, out.csv
@@ -430,20 +384,12 @@ def show(row: dict) -> None:
     for side in ("sopmine", "pm4py"):
         if side in row and row[side]["stages"]:
             print(f"  {side} stages (median s):")
-            stages = row[side]["stages"]
-            first = ["startup (imports)", "ingest", "check"]
-            keys = ([k for k in first if k in stages] + sorted(k for k in stages if
-                    k.startswith("check/")) + [k for k in stages if k not in first and not
-                                               k.startswith("check/")])
-            keys = [k for k in keys if not k.startswith("run/")] + sorted(
-                k for k in stages if k.startswith("run/"))
+            stages = row[side]["stages"]  # in the order the stages began
             rss = row[side].get("rss_after", {})
-            for k in keys:
-                v = stages[k]
-                indent = "      " if k.startswith(("check/", "run/")) else "    "
-                peak = f"  peak so far {rss[k]:7.0f} MiB" if k in rss else ""
-                print(f"{indent}{k.removeprefix('check/').removeprefix('run/'):<58} {v:8.2f}"
-                      + peak)
+            for k, v in stages.items():
+                indent = "    " + "  " * k.count("/")
+                peak = f"  peak so far {rss[k]:7.0f} MiB" if rss.get(k) else ""
+                print(f"{indent}{k.rsplit('/', 1)[-1]:<{60 - len(indent)}} {v:8.2f}" + peak)
 
 
 def main() -> None:

@@ -253,6 +253,16 @@ class Warehouse:
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
         ))
 
+    def copy_csv(self, sql: str, path: str | Path) -> None:
+        """Write the rows of ``sql`` as CSV (UTF-8, header, ``,``, ``\\n``; NULL an empty
+        cell, quotes only where needed) to ``path``, replacing it whole (no half-written
+        file on failure)."""
+        target = Path(path)
+        partial = target.with_name(target.name + ".partial")
+        self.execute(f"COPY ({sql}) TO {quote_literal(str(partial))} "
+                     "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')")
+        partial.replace(target)
+
     def register(self, name: str, data: Any) -> None:
         """Make a pandas DataFrame or pyarrow Table queryable as ``name``."""
         self.con.register(name, data)

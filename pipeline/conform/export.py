@@ -30,22 +30,6 @@ def latest_run(wh: Warehouse) -> int:
     return int(run)
 
 
-# Vectorised (a million cases must not take a Python call each): the same text as
-# repr(round(v, 6)), str(int(v)) and true/false, with an empty cell for a missing value.
-def _fitness(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64").round(6)
-    return numbers.astype(str).where(numbers.notna(), "")
-
-
-def _integers(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce").astype("Int64")
-    return numbers.astype("string").fillna("").astype(object)
-
-
-def _booleans(values: pd.Series) -> pd.Series:
-    return values.map({True: "true", False: "false"}).where(values.notna(), "").fillna("")
-
-
 def iso_local_sql(column: str, zone: str = "zona") -> str:
     """SQL for the ISO 8601 text of an instant in the row's zone (``2025-03-10T08:38:00+07:00``):
     local time, the fraction only when non-zero, then the offset as +hh:mm. Formatted by DuckDB:
@@ -61,39 +45,47 @@ def iso_local_sql(column: str, zone: str = "zona") -> str:
         || lpad((abs({offset}) % 3600 // 60)::VARCHAR, 2, '0') END"""
 
 
+def _case_sql(run_id: int) -> str:
+    """cases.csv of ``run_id`` as text columns (NULL: an empty cell), formatted by DuckDB."""
+    return f"""SELECT case_id, layanan, sop, status, {iso_local_sql('mulai')} AS mulai,
+                      {iso_local_sql('selesai')} AS selesai,
+                      round(fitness, 6)::VARCHAR AS fitness,
+                      jumlah_penyimpangan::VARCHAR AS jumlah_penyimpangan,
+                      waktu_penyelesaian_hari_kerja::VARCHAR AS waktu_penyelesaian_hari_kerja,
+                      batas_hari_kerja::VARCHAR AS batas_hari_kerja,
+                      tepat_waktu::VARCHAR AS tepat_waktu, janji_layanan, unit,
+                      jumlah_kejadian::VARCHAR AS jumlah_kejadian, catatan
+               FROM case_results WHERE run_id = {int(run_id)} ORDER BY case_id"""
+
+
+def _deviation_sql(run_id: int) -> str:
+    """deviations.csv of ``run_id`` as text columns, formatted by DuckDB."""
+    return f"""SELECT d.case_id, d.urutan::VARCHAR AS urutan, d.jenis, d.langkah, d.aktivitas,
+                      {iso_local_sql('d.waktu', 'c.zona')} AS waktu, d.keterangan
+               FROM deviations d
+               JOIN case_results c ON c.run_id = d.run_id AND c.case_id = d.case_id
+               WHERE d.run_id = {int(run_id)} ORDER BY d.case_id, d.urutan"""
+
+
 def case_table(wh: Warehouse, run_id: int) -> pd.DataFrame:
     """cases.csv of ``run_id`` as text columns."""
-    frame = wh.df(f"""SELECT * REPLACE ({iso_local_sql('mulai')} AS mulai,
-                                        {iso_local_sql('selesai')} AS selesai)
-                      FROM case_results WHERE run_id = ? ORDER BY case_id""", [run_id])
-    out = frame[CASE_COLUMNS].astype(object).copy()
-    out["fitness"] = _fitness(frame["fitness"])
-    for col in ("jumlah_penyimpangan", "waktu_penyelesaian_hari_kerja", "batas_hari_kerja",
-                "jumlah_kejadian"):
-        out[col] = _integers(frame[col])
-    out["tepat_waktu"] = _booleans(frame["tepat_waktu"])
-    return out.fillna("")
+    return wh.df(_case_sql(run_id)).astype(object).fillna("")[CASE_COLUMNS]
 
 
 def deviation_table(wh: Warehouse, run_id: int) -> pd.DataFrame:
     """deviations.csv of ``run_id`` as text columns."""
-    frame = wh.df(f"""SELECT d.* REPLACE ({iso_local_sql('d.waktu', 'c.zona')} AS waktu)
-                      FROM deviations d
-                      JOIN case_results c ON c.run_id = d.run_id AND c.case_id = d.case_id
-                      WHERE d.run_id = ? ORDER BY d.case_id, d.urutan""", [run_id])
-    out = frame[DEVIATION_COLUMNS].astype(object).copy()
-    out["urutan"] = _integers(frame["urutan"])
-    return out.fillna("")
+    return wh.df(_deviation_sql(run_id)).astype(object).fillna("")[DEVIATION_COLUMNS]
 
 
 def write_results(wh: Warehouse, out_dir: str | Path, run_id: int | None = None
                   ) -> tuple[Path, Path]:
     """Write ``cases.csv`` and ``deviations.csv`` of a run (default: the latest) into
-    ``out_dir``; returns their paths."""
+    ``out_dir``; returns their paths. DuckDB writes them (COPY): no row passes through
+    Python, so ten million events cost no memory here."""
     run = latest_run(wh) if run_id is None else run_id
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = (folder / "cases.csv", folder / "deviations.csv")
-    for table, path in zip((case_table(wh, run), deviation_table(wh, run)), paths, strict=True):
-        table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    for sql, path in zip((_case_sql(run), _deviation_sql(run)), paths, strict=True):
+        wh.copy_csv(sql, path)
     return paths

@@ -213,9 +213,18 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                        coalesce(role, ''), coalesce(layanan, ''), coalesce(unit, ''),
                        coalesce(attributes::VARCHAR, '')) AS content
             FROM parsed
+        ), keyed AS (
+            SELECT *, md5_number(content) AS content_key FROM contents
+        ), repeated AS (
+            -- rows whose content occurs more than once, numbered: a window over these few
+            -- rows, not over the whole file with every column (time and memory)
+            SELECT source_row,
+                   row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
+            FROM keyed WHERE content_key IN (
+                SELECT content_key FROM keyed GROUP BY content_key HAVING count(*) > 1)
         ), numbered AS (
-            SELECT *, row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
-            FROM (SELECT *, md5_number(content) AS content_key FROM contents)
+            SELECT keyed.*, coalesce(repeated.occurrence, 1) AS occurrence
+            FROM keyed LEFT JOIN repeated USING (source_row)
         )
         SELECT * EXCLUDE (content, content_key),
             -- the n-th identical row of a file keeps its own key; never cast a UHUGEINT to text
