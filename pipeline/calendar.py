@@ -290,7 +290,7 @@ def calendar_from_settings(
     categories = raw.get("holiday_categories", ["public", "government"])
     country = str(raw.get("country", "ID"))
     try:
-        holidays.country_holidays(country, years=2025, categories=tuple(categories))
+        _known_holidays(country, tuple(categories))
     except (NotImplementedError, ValueError, TypeError) as exc:
         raise ConfigError(
             f"{where}: country '{country}' with holiday_categories {categories!r} is not known to the holidays package ({exc}); use country = \"ID\" and categories public, government."
@@ -315,6 +315,13 @@ def calendar_from_settings(
 
 
 # --- the precomputed table ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _known_holidays(country: str, categories: tuple[str, ...]) -> None:
+    """Raise when the holidays package does not know ``country`` and ``categories`` (asked
+    once per process: every unit's calendar asks the same)."""
+    holidays.country_holidays(country, years=2025, categories=categories)
 
 
 @lru_cache(maxsize=256)

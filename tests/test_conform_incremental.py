@@ -87,3 +87,17 @@ def test_another_language_or_sop_library_checks_everything_again(months, tmp_pat
         assert check(wh, library, settings, language="en", workers=1).cases_reused == 0
         smaller = SopLibrary.load(REPO / "data" / "sop" / "pbg.yaml")
         assert check(wh, smaller, settings, workers=1).cases_reused == 0
+
+
+def test_the_same_sops_named_by_another_path_are_still_reused(months, tmp_path, monkeypatch):
+    # a monthly re-check run from another folder names data/sop relatively: same SOPs
+    folder, library = months
+    settings = Settings(db=str(tmp_path / "e.duckdb"))
+    with open_warehouse(tmp_path / "e.duckdb") as wh:
+        ingest_files(wh, [folder / "jan-nov.csv"], folder / "m.yaml", settings)
+        first = check(wh, library, settings, workers=1)
+        monkeypatch.chdir(REPO)
+        relative = SopLibrary.load("data/sop")
+        assert {m.file for m in relative.versions("pbg")} != {m.file for m in library.versions("pbg")}
+        again = check(wh, relative, settings, workers=1)
+        assert again.cases_reused > first.cases // 2

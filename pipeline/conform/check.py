@@ -91,6 +91,15 @@ def _parameters(settings: Settings, closed: bool, staff: Mapping[str, str] | Non
                                                    default=str).encode()).hexdigest()[:16]}
 
 
+def _same_models(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """The same model versions (by content hash, name and date), wherever their files are:
+    a monthly re-check may name the SOP folder by another path."""
+    def key(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in m.items() if k != "file"} for m in models]
+
+    return key(old) == key(new)
+
+
 def _reusable(wh: Warehouse, models: list[dict[str, Any]], params: dict[str, Any],
               language: str, cut: pd.Timestamp) -> int | None:
     """Fill TEMP table ``_reused`` with the cases whose stored results a new run can copy, and
@@ -109,7 +118,7 @@ def _reusable(wh: Warehouse, models: list[dict[str, Any]], params: dict[str, Any
             "SELECT run_id, as_of, language, parameters, models FROM check_runs "
             "ORDER BY run_id DESC LIMIT 20"):
         old = json.loads(raw_params or "{}")
-        if (lang == language and json.loads(raw_models or "[]") == models
+        if (lang == language and _same_models(json.loads(raw_models or "[]"), models)
                 and {k: old.get(k) for k in same} == same and "max_load_id" in old
                 and as_of is not None and pd.Timestamp(as_of) <= cut):
             previous = (int(run_id), int(old["max_load_id"]), as_of)
