@@ -305,7 +305,8 @@ def calendar_from_settings(
         opened=_opened(_dates(raw.get("open"), where, "open"), where),
         country=country,
         categories=tuple(str(c) for c in categories),
-        unit=unit,
+        # a unit without overrides has the calendar itself (equal values share cached tables)
+        unit=unit if unit is not None and unit in units else None,
     )
     if not any(cal.week) and not any(p for _, p in cal.opened):
         raise ConfigError(

@@ -352,3 +352,11 @@ def test_deadline_is_at_close_of_office_hours_of_a_working_day(start, n):
     assert DEFAULT.is_open(due - pd.Timedelta(seconds=1)) and not DEFAULT.is_open(due)
     assert due > start
     assert DEFAULT.working_days(start, due) == n
+
+
+def test_a_unit_without_overrides_gets_the_calendar_itself():
+    # equal calendars share their precomputed tables: no rebuild per kecamatan
+    settings = SimpleNamespace(
+        calendars={"default": {"units": {"dukcapil": {"open": ["2025-04-07"]}}}})
+    assert calendar_from_settings(settings, unit="kabawetan") == calendar_from_settings(settings)
+    assert calendar_from_settings(settings, unit="dukcapil") != calendar_from_settings(settings)
