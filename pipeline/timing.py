@@ -266,6 +266,40 @@ def step_durations(events: pd.DataFrame, calendar: Calendars, level: str = "step
     return _summarise(rows, level, measures, "events")
 
 
+def judge_service(
+    cases: pd.DataFrame, calendar: Calendars, duration: Duration, cut: pd.Timestamp
+) -> pd.DataFrame:
+    """The verdict of each case from its clock: ``clock_start`` (NaT: ``mulai`` never done),
+    ``clock_stop`` (NaT while open), ``finished`` and ``unit``, instants as UTC
+    datetime64[ns]. Adds ``due``, ``month``, ``calendar_s``, ``working_s``, ``working_days``
+    (up to the stop, or to ``cut`` while open) and ``status``. Shared by
+    :func:`service_status` and the checker, which works the clock out in SQL."""
+    cut64 = np.datetime64(cut.tz_convert("UTC").tz_localize(None).as_unit("ns"))
+    n = len(cases)
+    begin = cases["clock_start"].to_numpy(dtype="datetime64[ns]")
+    finished = cases["finished"].to_numpy(dtype=bool)
+    until = np.where(finished, cases["clock_stop"].to_numpy(dtype="datetime64[ns]"), cut64)
+    groups = _groups(cases[UNIT] if UNIT in cases else pd.Series([None] * n), calendar)
+    cases["due"] = _instants_per_calendar(
+        groups, n, lambda c, s: wc.deadline(c, s, duration), begin
+    )
+    cases["month"] = _months(groups, begin)
+    cases["calendar_s"] = wc.calendar_seconds(begin, until)
+    cases["working_s"] = _per_calendar(groups, n, wc.working_seconds, begin, until)
+    cases["working_days"] = _per_calendar(groups, n, wc.working_days_elapsed, begin, until)
+    if duration.kind == "working":
+        late = cases["working_s"].to_numpy() > duration.seconds
+    elif duration.kind == "calendar":
+        late = cases["calendar_s"].to_numpy() > duration.seconds
+    else:
+        late = until > cases["due"].to_numpy(dtype="datetime64[ns]")
+    status = np.where(
+        finished, np.where(late, "late", "on_time"), np.where(late, "open_overdue", "open_not_due")
+    )
+    cases["status"] = np.where(np.isnat(begin), "unmeasured", status)
+    return cases
+
+
 def service_status(
     events: pd.DataFrame,
     calendar: Calendars,
@@ -317,28 +351,9 @@ def service_status(
         begin = _per_case(codes, n, ts, (acts == mulai) & (ts <= until[codes]), "max")
     else:
         begin = ts[np.unique(codes, return_index=True)[1]] if n else ts[:0]
-    groups = _groups(cases[UNIT] if UNIT in cases else pd.Series([None] * n), calendar)
-    due = _instants_per_calendar(groups, n, lambda c, s: wc.deadline(c, s, duration), begin)
-    cases["clock_start"], cases["clock_stop"], cases["due"] = (
-        begin,
-        np.where(finished, stop, np.datetime64("NaT")),
-        due,
-    )
+    cases["clock_start"], cases["clock_stop"] = begin, np.where(finished, stop, np.datetime64("NaT"))
     cases["finished"] = finished
-    cases["month"] = _months(groups, begin)
-    cases["calendar_s"] = wc.calendar_seconds(begin, until)
-    cases["working_s"] = _per_calendar(groups, n, wc.working_seconds, begin, until)
-    cases["working_days"] = _per_calendar(groups, n, wc.working_days_elapsed, begin, until)
-    if duration.kind == "working":
-        late = cases["working_s"].to_numpy() > duration.seconds
-    elif duration.kind == "calendar":
-        late = cases["calendar_s"].to_numpy() > duration.seconds
-    else:
-        late = until > due
-    status = np.where(
-        finished, np.where(late, "late", "on_time"), np.where(late, "open_overdue", "open_not_due")
-    )
-    cases["status"] = np.where(np.isnat(begin), "unmeasured", status)
+    cases = judge_service(cases, calendar, duration, cut)
     cases = _finish(
         cases, events[TIMESTAMP].dt.tz, ["start", "end", "clock_start", "clock_stop", "due"]
     )

@@ -237,7 +237,7 @@ class Warehouse:
         rows = self._query(sql, params).fetchall()
         return rows[0][0] if rows else None
 
-    def df(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """The result as a pandas DataFrame (instants as tz-aware UTC)."""
         return self._query(sql, params).df()
 

@@ -15,8 +15,7 @@ events a check finds, or cannot rule out in SQL, come to Python. Each check is a
   steps whose elapsed time could exceed the standard (working time never exceeds elapsed
   time; working day N never closes before N-1 days have passed), the calendar decides.
 - ``sla_breach``: the service-standard promise is broken, or an open case is already overdue
-  at the report date (:func:`pipeline.timing.service_status`, fed with only the events that
-  start or stop the clock).
+  at the report date (the clock in SQL, the verdict by :func:`pipeline.timing.judge_service`).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from pipeline.conform.model import ModelView
 from pipeline.durations import Duration
 from pipeline.sop import PemisahanTugas
 from pipeline.texts import duration_words, text
-from pipeline.timing import service_status
+from pipeline.timing import judge_service
 from pipeline.warehouse import Warehouse
 
 ROW_COLUMNS = ["case_id", "pos", "jenis", "langkah", "aktivitas", "waktu", "keterangan"]
@@ -214,24 +213,52 @@ def step_overtime(scope: Scope) -> pd.DataFrame:
 
 
 def service_table(scope: Scope) -> pd.DataFrame | None:
-    """:func:`pipeline.timing.service_status` per case, or None when there is no promise.
+    """The service-standard verdict per case (:func:`pipeline.timing.judge_service`), or None
+    when there is no promise.
 
-    Only the events that can start or stop the clock are read: each case's first and last
-    event, ``mulai``, ``selesai`` and the end steps (the verdict depends on nothing else)."""
+    The clock is worked out in SQL by the rules of :func:`pipeline.timing.service_status`: it
+    stops at the first ``selesai`` (else at the last event of a finished case: one with
+    ``selesai`` or an end step) and starts at the last ``mulai`` before the stop (before the
+    report date while open; without ``mulai``: the first event). Also the event that stopped
+    the clock (the first of the case at that instant), for the deviation row."""
     promise = scope.view.model.jangka_waktu
     if promise is None or scope.cases.empty:
         return None
     sop = scope.view.sop
     mulai = sop.standar_pelayanan.mulai if sop is not None else None
     selesai = sop.standar_pelayanan.selesai if sop is not None else None
-    ends = list(scope.view.end_steps)
-    marks = sorted({*ends, *(s for s in (mulai, selesai) if s)})
-    events = scope.wh.df("""
-        SELECT case_id, activity, timestamp, unit FROM _chk_ev
-        WHERE model = ? AND (pos = 0 OR is_last OR list_contains(?, activity))
-        ORDER BY case_id, pos""", [scope.key, marks])
-    return service_status(events, dict(scope.calendars), promise, as_of=scope.as_of,
-                          mulai=mulai, selesai=selesai, end_activities=ends)
+    ends = sorted(scope.view.end_steps)
+    clock = scope.wh.df("""
+        WITH ev AS (SELECT case_id, pos, activity, timestamp, unit FROM _chk_ev
+                    WHERE model = $model),
+        per_case AS (
+            SELECT case_id, any_value(unit) AS unit, arg_min(timestamp, pos) AS first_ts,
+                   max(timestamp) AS last_ts,
+                   min(timestamp) FILTER (WHERE activity = $selesai) AS stop_selesai,
+                   bool_or(list_contains($ends, activity)) AS has_end
+            FROM ev GROUP BY case_id),
+        stopped AS (
+            SELECT *, stop_selesai IS NOT NULL OR has_end AS finished,
+                   coalesce(stop_selesai, CASE WHEN has_end THEN last_ts END) AS clock_stop
+            FROM per_case)
+        SELECT s.case_id, s.unit, s.finished, s.clock_stop,
+               CASE WHEN $mulai IS NULL THEN s.first_ts
+                    ELSE max(e.timestamp) FILTER (WHERE e.activity = $mulai AND e.timestamp <=
+                        CASE WHEN s.finished THEN s.clock_stop ELSE $cut END) END AS clock_start,
+               min(e.pos) FILTER (WHERE e.timestamp = s.clock_stop) AS stop_pos,
+               arg_min(e.activity, e.pos) FILTER (WHERE e.timestamp = s.clock_stop)
+                   AS stop_activity
+        FROM stopped s JOIN ev e USING (case_id)
+        GROUP BY s.case_id, s.unit, s.finished, s.clock_stop, s.first_ts
+        ORDER BY s.case_id""", {"model": scope.key, "selesai": selesai, "mulai": mulai,
+                                "ends": ends, "cut": scope.as_of.to_pydatetime()})
+    for column in ("clock_start", "clock_stop"):
+        clock[column] = _utc_naive(clock[column])
+    return judge_service(clock, dict(scope.calendars), promise, scope.as_of)
+
+
+def _utc_naive(values: pd.Series) -> np.ndarray:
+    return pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy()
 
 
 def sla_breach(scope: Scope, status: pd.DataFrame | None) -> pd.DataFrame:
@@ -243,30 +270,23 @@ def sla_breach(scope: Scope, status: pd.DataFrame | None) -> pd.DataFrame:
         return empty_rows()
     n_events: dict[Any, Any] = dict(zip(scope.cases["case_id"], scope.cases["events"],
                                         strict=True))
-    # the event that stopped the clock: the first one of the case at that instant
-    stops = _with_table(scope, "_chk_stops", late[["case_id", "clock_stop"]].dropna(), """
-        SELECT s.case_id, min(e.pos) AS pos, arg_min(e.activity, e.pos) AS activity
-        FROM _chk_stops s JOIN _chk_ev e
-          ON e.case_id = s.case_id AND e.timestamp = s.clock_stop AND e.model = ?
-        GROUP BY s.case_id""", [scope.key])
-    stop_event = dict(zip(stops["case_id"], stops["activity"], strict=True))
-    stop_pos: dict[Any, Any] = dict(zip(stops["case_id"], stops["pos"], strict=True))
+    zone = scope.calendars["default"].tz
     rows: list[tuple[Any, ...]] = []
-    records: list[dict[Any, Any]] = late.to_dict("records")
-    for case in records:
-        case_id = case["case_id"]
-        if case["status"] == "late":
-            seconds = case["working_s"] if promise.kind == "working" else case["calendar_s"]
+    for case_id, verdict, working_s, calendar_s, days, stop, stop_pos, activity, due in zip(
+            late["case_id"], late["status"], late["working_s"], late["calendar_s"],
+            late["working_days"], late["clock_stop"], late["stop_pos"], late["stop_activity"],
+            late["due"], strict=True):
+        if verdict == "late":
+            seconds = working_s if promise.kind == "working" else calendar_s
             sentence = text("sla_breach", scope.language, janji=promise.text,
-                            lama=_length_words(float(seconds), float(case["working_days"]),
-                                               promise, scope.language))
-            activity = stop_event.get(case_id)
-            rows.append((case_id, int(stop_pos.get(case_id, n_events[case_id])), activity,
-                         activity, case["clock_stop"], sentence))
+                            lama=_length_words(float(seconds), float(days), promise,
+                                               scope.language))
+            where = int(stop_pos) if not pd.isna(stop_pos) else int(n_events[case_id])
+            rows.append((case_id, where, activity, activity, stop, sentence))
         else:
-            due = pd.Timestamp(case["due"]).tz_convert(scope.calendars["default"].tz)
+            when = pd.Timestamp(due).tz_localize("UTC").tz_convert(zone)
             sentence = text("sla_breach_open", scope.language, janji=promise.text,
-                            batas=due.strftime("%Y-%m-%d %H:%M %Z"))
+                            batas=when.strftime("%Y-%m-%d %H:%M %Z"))
             rows.append((case_id, int(n_events[case_id]), None, None, pd.NaT, sentence))
     out = pd.DataFrame(rows, columns=["case_id", "pos", "langkah", "aktivitas", "waktu",
                                       "keterangan"])
