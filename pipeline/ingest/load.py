@@ -181,6 +181,16 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
     has_map = bool(mapping.activities)
     quarantine_unknown = mapping.unmapped_activities == "quarantine" and has_map
     quarantine_dupes = mapping.duplicate_rows == "quarantine"
+
+    def content(src: str, role: str) -> str:
+        """What makes two rows the same event. epoch_us, not ts::VARCHAR: formatting a
+        TIMESTAMPTZ goes through ICU, 100x slower. In ``parsed`` (``src`` = "src.") ts,
+        start_ts and activity are that SELECT's own aliases and role is spelled out."""
+        return f"""concat_ws(chr(31), {src}case_id, activity, epoch_us(ts)::VARCHAR,
+                       coalesce(epoch_us(start_ts)::VARCHAR, ''), coalesce({src}resource, ''),
+                       coalesce({role}, ''), coalesce({src}layanan, ''), coalesce({src}unit, ''),
+                       coalesce({src}attributes::VARCHAR, ''))"""
+
     wh.execute(f"""
         CREATE TEMP TABLE canon AS
         WITH src AS (
@@ -201,36 +211,28 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                    coalesce(m.step, src.activity_raw) AS activity,
                    m.step IS NULL AS unmapped,
                    i.raw IS NOT NULL AS ignored,
-                   coalesce(src.role_raw, s.role) AS role
+                   coalesce(src.role_raw, s.role) AS role,
+                   md5_number({content("src.", "coalesce(src.role_raw, s.role)")}) AS content_key
             FROM src
             LEFT JOIN _activity_map m ON m.raw = src.activity_raw
             LEFT JOIN _ignore i ON i.raw = src.activity_raw
             LEFT JOIN _staff s ON s.resource = src.resource
-        ), contents AS (
-            -- epoch_us, not ts::VARCHAR: formatting a TIMESTAMPTZ goes through ICU, 100x slower
-            SELECT *, concat_ws(chr(31), case_id, activity, epoch_us(ts)::VARCHAR,
-                       coalesce(epoch_us(start_ts)::VARCHAR, ''), coalesce(resource, ''),
-                       coalesce(role, ''), coalesce(layanan, ''), coalesce(unit, ''),
-                       coalesce(attributes::VARCHAR, '')) AS content
-            FROM parsed
-        ), keyed AS (
-            SELECT *, md5_number(content) AS content_key FROM contents
         ), repeated AS (
             -- rows whose content occurs more than once, numbered: a window over these few
             -- rows, not over the whole file with every column (time and memory)
             SELECT source_row,
                    row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
-            FROM keyed WHERE content_key IN (
-                SELECT content_key FROM keyed GROUP BY content_key HAVING count(*) > 1)
+            FROM parsed WHERE content_key IN (
+                SELECT content_key FROM parsed GROUP BY content_key HAVING count(*) > 1)
         ), numbered AS (
-            SELECT keyed.*, coalesce(repeated.occurrence, 1) AS occurrence
-            FROM keyed LEFT JOIN repeated USING (source_row)
+            SELECT parsed.*, coalesce(repeated.occurrence, 1) AS occurrence
+            FROM parsed LEFT JOIN repeated USING (source_row)
         )
-        SELECT * EXCLUDE (content, content_key),
+        SELECT * EXCLUDE (content_key),
             -- the n-th identical row of a file keeps its own key; never cast a UHUGEINT to text
             -- here (slow): hash the content again with the occurrence instead
             CASE WHEN occurrence = 1 THEN content_key
-                 ELSE md5_number(content || '#' || occurrence::VARCHAR) END AS event_key,
+                 ELSE md5_number({content("", "role")} || '#' || occurrence::VARCHAR) END AS event_key,
             CASE
                 WHEN case_id IS NULL THEN 'missing_case_id'
                 WHEN activity_raw IS NULL THEN 'missing_activity'

@@ -101,12 +101,10 @@ def format_quality(q: dict[str, Any], title: str = "Data quality") -> str:
 
 def _outside_office_hours(wh: Warehouse, settings: Settings, where: str) -> int:
     """Events completed outside the office hours of the default working calendar."""
-    import pandas as pd
-
     from pipeline.calendar import calendar_from_settings, is_open
 
     ns = wh.arrow(f"SELECT epoch_ns(timestamp) AS t FROM events WHERE {where}").column("t")
     if len(ns) == 0:
         return 0
-    instants = pd.to_datetime(ns.to_numpy(), utc=True)
+    instants = ns.to_numpy().astype("datetime64[ns]")  # UTC, no DatetimeIndex round trip
     return int((~is_open(calendar_from_settings(settings), instants)).sum())
