@@ -92,6 +92,7 @@ def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settin
                 wh.append_batch("stage", batch)
                 if progress:
                     progress(batch.num_rows)
+            readers.release_memory()
         if not wh.has_table("stage") and not report.bad_rows:
             raise LogFormatError("the file has a header but no data rows", file=path,
                                  fix="Export the log again with its rows.")
