@@ -136,3 +136,21 @@ def test_excel_sheet_that_does_not_exist_lists_the_sheets(warehouse, settings, t
     with pytest.raises(LogFormatError,
                        match=r"no sheet named 'Data'\. Sheets in the workbook: Ekspor, Catatan"):
         ingest_files(warehouse, [DATA / "counter.xlsx"], mapping, settings)
+
+
+def test_an_impossible_date_with_an_offset_is_quarantined_not_rolled_over(warehouse, settings,
+                                                                           tmp_path):
+    # machine exports (ISO with offset) take a fast path; 30 February must still fail there
+    log = tmp_path / "iso.csv"
+    log.write_text("NO_PERMOHONAN,AKTIVITAS,WAKTU,PETUGAS\n"
+                   "K1,ajukan,2025-02-28T09:00:00+0700,A\n"
+                   "K1,periksa,2025-02-30T09:00:00+0700,A\n"
+                   "K1,entri,2025-02-30 10:00:00+07:00,A\n"
+                   "K1,validasi,2025-03-01 10:00:00+07:00,A\n")
+    [r] = ingest_files(warehouse, [log], COUNTER, settings)
+    assert (r.rows_loaded, r.rows_quarantined) == (2, 2)
+    assert dict(warehouse.rows("SELECT source_row, reason_code FROM quarantine")) == {
+        3: "bad_timestamp", 4: "bad_timestamp"}
+    assert [str(t) for (t,) in warehouse.rows(
+        "SELECT timestamp FROM events ORDER BY timestamp")] == [
+        "2025-02-28 02:00:00+00:00", "2025-03-01 03:00:00+00:00"]

@@ -32,6 +32,8 @@ MONTHS = {
 }
 ZONES = {"wib": "+07:00", "wita": "+08:00", "wit": "+09:00"}
 
+# ISO 8601 with seconds and a numeric offset, as systems export it: tried first.
+ISO_WITH_OFFSET = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z")
 # The common shapes, tried as they are before any rewriting (cheap: most rows stop here).
 FAST = tuple(f"%d{sep}%m{sep}%Y{t}" for sep in "/-." for t in (" %H:%M", " %H:%M:%S", ""))
 _DATES = ("%d-%m-%Y", "%d-%b-%Y")
@@ -84,9 +86,14 @@ def timestamp_sql(expr: str, timezone: str, formats: tuple[str, ...] = ()) -> st
                  f"THEN try_strptime({norm}, {_list(zoned)})::TIMESTAMPTZ "
                  f"ELSE timezone({tz}, try_strptime({norm}, {_list(DAY_FIRST)})) END")
     fast = f"timezone({tz}, try_strptime(trim({expr}), {_list(FAST)}))"
-    return (f"CASE WHEN {expr} IS NULL THEN NULL "
+    # machine exports with an offset parse without ICU or regular expressions (6x faster)
+    # one format per call: DuckDB 1.x's try_strptime with a list of formats with %z rolls
+    # an impossible date over (2024-02-30 -> 03-01) instead of failing
+    exact = "coalesce(" + ", ".join(f"try_strptime(trim({expr}), {quote_literal(f)})"
+                                    for f in ISO_WITH_OFFSET) + ")::TIMESTAMPTZ"
+    return (f"CASE WHEN {expr} IS NULL THEN NULL ELSE coalesce({exact}, CASE "
             f"WHEN regexp_matches(trim({expr}), '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN {iso} "
-            f"ELSE coalesce({fast}, {day_first}) END")
+            f"ELSE coalesce({fast}, {day_first}) END) END")
 
 
 def _list(formats: list[str] | tuple[str, ...]) -> str:
