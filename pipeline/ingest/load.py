@@ -185,13 +185,14 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
 
     def content(src: str, role: str) -> str:
         """What makes two rows the same event. epoch_us, not ts::VARCHAR: formatting a
-        TIMESTAMPTZ goes through ICU, 100x slower. In ``parsed`` (``src`` = "src.") ts,
+        TIMESTAMPTZ goes through ICU, 100x slower. In the first SELECT (``src`` = "src.") ts,
         start_ts and activity are that SELECT's own aliases and role is spelled out."""
         return f"""concat_ws(chr(31), {src}case_id, activity, epoch_us(ts)::VARCHAR,
                        coalesce(epoch_us(start_ts)::VARCHAR, ''), coalesce({src}resource, ''),
                        coalesce({role}, ''), coalesce({src}layanan, ''), coalesce({src}unit, ''),
                        coalesce({src}attributes::VARCHAR, ''))"""
 
+    # one pass over the staged rows: every row its own event (occurrence 1) ...
     wh.execute(f"""
         CREATE TEMP TABLE canon AS
         WITH src AS (
@@ -205,7 +206,7 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                    {_field(mapping, 'unit')} AS unit,
                    {attrs} AS attributes
             FROM stage
-        ), parsed AS MATERIALIZED (
+        ), parsed AS (
             SELECT src.*,
                    {timestamp_sql('ts_raw', tz, fmts)} AS ts,
                    {timestamp_sql('start_raw', tz, fmts)} AS start_ts,
@@ -213,27 +214,14 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                    m.step IS NULL AS unmapped,
                    i.raw IS NOT NULL AS ignored,
                    coalesce(src.role_raw, s.role) AS role,
-                   md5_number({content("src.", "coalesce(src.role_raw, s.role)")}) AS content_key
+                   md5_number({content("src.", "coalesce(src.role_raw, s.role)")}) AS event_key,
+                   1 AS occurrence
             FROM src
             LEFT JOIN _activity_map m ON m.raw = src.activity_raw
             LEFT JOIN _ignore i ON i.raw = src.activity_raw
             LEFT JOIN _staff s ON s.resource = src.resource
-        ), repeated AS (
-            -- rows whose content occurs more than once, numbered: a window over these few
-            -- rows, not over the whole file with every column (time and memory)
-            SELECT source_row,
-                   row_number() OVER (PARTITION BY content_key ORDER BY source_row) AS occurrence
-            FROM parsed WHERE content_key IN (
-                SELECT content_key FROM parsed GROUP BY content_key HAVING count(*) > 1)
-        ), numbered AS (
-            SELECT parsed.*, coalesce(repeated.occurrence, 1) AS occurrence
-            FROM parsed LEFT JOIN repeated USING (source_row)
         )
-        SELECT * EXCLUDE (content_key),
-            -- the n-th identical row of a file keeps its own key; never cast a UHUGEINT to text
-            -- here (slow): hash the content again with the occurrence instead
-            CASE WHEN occurrence = 1 THEN content_key
-                 ELSE md5_number({content("", "role")} || '#' || occurrence::VARCHAR) END AS event_key,
+        SELECT *,
             CASE
                 WHEN case_id IS NULL THEN 'missing_case_id'
                 WHEN activity_raw IS NULL THEN 'missing_activity'
@@ -244,10 +232,23 @@ def _canonical(wh: Warehouse, mapping: Mapping, available: list[str], now: dt.da
                 WHEN start_ts > ts THEN 'start_after_end'
                 WHEN ignored THEN 'ignored_activity'
                 WHEN {str(quarantine_unknown).lower()} AND unmapped THEN 'unknown_activity'
-                WHEN {str(quarantine_dupes).lower()} AND occurrence > 1 THEN 'duplicate_row'
             END AS reason_code
-        FROM numbered
+        FROM parsed
     """)
+    # ... then the rows whose content repeats in the file (few): the n-th identical row keeps
+    # its own key, the content hashed again with its number (never a UHUGEINT cast to text:
+    # slow), and is quarantined when the mapping says so. No window over the whole file.
+    dupes = quote_literal("duplicate_row") if quarantine_dupes else "reason_code"
+    wh.execute(f"""
+        UPDATE canon SET occurrence = r.occurrence,
+               event_key = md5_number({content("canon.", "canon.role")} || '#'
+                                      || r.occurrence::VARCHAR),
+               reason_code = coalesce(canon.reason_code, {dupes})
+        FROM (SELECT source_row, row_number() OVER (PARTITION BY event_key
+                                                    ORDER BY source_row) AS occurrence
+              FROM canon WHERE event_key IN (
+                  SELECT event_key FROM canon GROUP BY event_key HAVING count(*) > 1)) r
+        WHERE canon.source_row = r.source_row AND r.occurrence > 1""")
 
 
 def _reason_text_sql() -> str:
