@@ -3,8 +3,9 @@
 Trace attributes become columns ``case:<key>`` (so the case id is ``case:concept:name``, as in
 pm4py); event attributes keep their keys. Values stay text: dates keep their offsets and are
 parsed by the loader. Memory stays flat: parsed elements are cleared as soon as they are read.
-It reads the Road Traffic Fines log (561,470 events) in a few seconds where ``pm4py.read_xes``
-takes about a minute and a half.
+Only the ends of events and traces reach Python (lxml's ``tag`` filter), not every attribute
+element: the Road Traffic Fines log (561,470 events, .xes.gz) reads in about 14 s where
+``pm4py.read_xes`` takes 39 s (``benchmarks/run_vs_pm4py.py --rtf``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ def _local(tag: object) -> str:
     return text.rsplit("}", 1)[-1]
 
 
+def _values(elements: Iterator[object]) -> Iterator[tuple[str, str | None]]:
+    """(key, value) of the attribute elements among ``elements`` (nested ones not looked at)."""
+    for child in elements:
+        tag = getattr(child, "tag", None)
+        if isinstance(tag, str) and _local(tag) in VALUE_TAGS:
+            key = child.get("key")  # type: ignore[attr-defined]
+            if key is not None:
+                yield key, child.get("value")  # type: ignore[attr-defined]
+
+
 def read_xes(path: Path, report: ReadReport) -> Iterator[pa.Table]:
     from lxml import etree
 
@@ -32,50 +43,37 @@ def read_xes(path: Path, report: ReadReport) -> Iterator[pa.Table]:
         columns: dict[str, list[str | None]] = {}
         rows: list[int] = []
         count = 0
-        trace_attrs: dict[str, str] = {}
-        in_trace = False
-        depth_in_event = 0
-        event_attrs: dict[str, str] = {}
+        trace_attrs: dict[str, str | None] = {}
         fh = open_maybe_gzip(path)
         try:
-            context = etree.iterparse(fh, events=("start", "end"), huge_tree=True,
-                                      remove_comments=True)
-            stack: list[str] = []
-            for action, elem in context:
-                tag = _local(elem.tag)
-                if action == "start":
-                    stack.append(tag)
-                    if tag == "trace":
-                        in_trace, trace_attrs = True, {}
-                    elif tag == "event":
-                        depth_in_event, event_attrs = len(stack), {}
-                    continue
-                stack.pop()
-                if tag in VALUE_TAGS:
-                    key, value = elem.get("key"), elem.get("value")
-                    parent = stack[-1] if stack else ""
-                    if key is not None and depth_in_event and len(stack) == depth_in_event:
-                        event_attrs[key] = value
-                    elif key is not None and in_trace and not depth_in_event and parent == "trace":
-                        trace_attrs["case:" + key] = value
-                elif tag == "event" and in_trace:
+            # only the ends of events and traces come to Python (not every attribute
+            # element twice): an event's attributes are its children, a trace's are the
+            # attribute elements before each event (read, then cleared with the event)
+            context = etree.iterparse(fh, events=("end",), tag=("{*}event", "{*}trace"),
+                                      huge_tree=True, remove_comments=True)
+            for _, elem in context:
+                parent = elem.getparent()
+                if _local(elem.tag) == "trace":
+                    trace_attrs = {}
+                elif parent is not None and _local(parent.tag) == "trace":
+                    before = list(elem.itersiblings(preceding=True))
+                    before.reverse()
+                    trace_attrs.update(("case:" + k, v) for k, v in _values(iter(before)))
                     count += 1
-                    record = {**trace_attrs, **event_attrs}
+                    record = {**trace_attrs, **dict(_values(iter(elem)))}
                     for key in record.keys() - columns.keys():
                         columns[key] = [None] * len(rows)
                     for key, values in columns.items():
                         values.append(record.get(key))
                     rows.append(count)
-                    depth_in_event = 0
                     if len(rows) >= BATCH_ROWS:
                         yield _table(columns, rows)
                         columns, rows = {}, []
-                elif tag == "trace":
-                    in_trace = False
-                if tag in ("event", "trace"):
-                    elem.clear()
-                    while elem.getprevious() is not None:
-                        del elem.getparent()[0]
+                else:
+                    continue  # an event outside a trace: not part of the log
+                elem.clear()
+                while elem.getprevious() is not None:
+                    del elem.getparent()[0]
         except etree.XMLSyntaxError as exc:
             raise LogFormatError(f"is not well-formed XES ({exc.msg})", file=path,
                                  line=exc.lineno,
