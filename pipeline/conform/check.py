@@ -409,8 +409,10 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
                     _add_rows(wh, case_check(scope))
             with stage("service promise"):
                 status = service_table(scope)
-                _add_rows(wh, sla_rows(scope, status))
-                times.append(_timing(scope, status))
+                with stage("deviation rows"):
+                    _add_rows(wh, sla_rows(scope, status))
+                with stage("working days per case"):
+                    times.append(_timing(scope, status))
         with stage("store results"):
             run_id = _store(wh, views, times, settings, library_models, params, cut, lang,
                             variants, aligned, reused_from)

@@ -26,12 +26,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import calendar as wc
 from pipeline.calendar import WorkingCalendar
 from pipeline.conform.model import ModelView
 from pipeline.durations import Duration
 from pipeline.sop import PemisahanTugas
+from pipeline.stopwatch import stage
 from pipeline.texts import duration_words, text
 from pipeline.timing import judge_service
 from pipeline.warehouse import Warehouse
@@ -164,52 +166,80 @@ def elapsed_floor(duration: Duration) -> float:
     return duration.seconds
 
 
-def _over(cal: WorkingCalendar, rows: pd.DataFrame, limits: Mapping[str, Duration]
+def _over(cal: WorkingCalendar, start: np.ndarray, end: np.ndarray, standard: list[Duration]
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(over its standard?, seconds in the standard's sense, working days) per step, the
-    calendar arithmetic done once per calendar and kind of standard, not per activity."""
-    start, end = pd.DatetimeIndex(rows["origin"]), pd.DatetimeIndex(rows["timestamp"])
+    calendar arithmetic done once per calendar and kind of standard, not per activity.
+    ``start``/``end``: UTC datetime64[ns]; ``standard``: each step's duration."""
     days = wc.working_days_elapsed(cal, start, end)
     seconds = wc.calendar_seconds(start, end)
-    over = np.zeros(len(rows), dtype=bool)
-    standard = rows["activity"].map(limits)
-    kinds = standard.map(lambda d: d.kind).to_numpy()
-    if (kinds == "working").any():
-        working = kinds == "working"
+    over = np.zeros(len(start), dtype=bool)
+    kinds = np.array([d.kind for d in standard], dtype=object)
+    working = kinds == "working"
+    if working.any():
         seconds[working] = wc.working_seconds(cal, start[working], end[working])
-    for duration in sorted(set(standard), key=lambda d: (d.kind, d.text)):
-        mine = (standard == duration).to_numpy()
+    which = np.array([id(d) for d in standard], dtype=np.int64)
+    for duration in {id(d): d for d in standard}.values():
+        mine = which == id(duration)
         if duration.kind == "working_days":
-            over[mine] = np.asarray(end[mine] > wc.deadline(cal, start[mine], duration))
+            due = wc.deadline(cal, start[mine], duration)
+            over[mine] = end[mine] > due.tz_convert("UTC").tz_localize(None).to_numpy()
         else:
             over[mine] = seconds[mine] > duration.seconds
     return over, seconds, days
 
 
 def step_overtime(scope: Scope) -> pd.DataFrame:
+    """Candidates come as numbers (row id, standard, unit, instants as ns): no text column
+    crosses to Python until a step is found over its standard."""
     limits = dict(scope.view.model.waktu)
     if not limits:
         return empty_rows()
-    floors = pd.DataFrame({"activity": list(limits),
-                           "floor_s": [elapsed_floor(d) for d in limits.values()]})
-    ev = _with_table(scope, "_chk_limits", floors, """
-        SELECT e.case_id, e.pos, e.activity, e.timestamp, e.unit,
-               coalesce(e.start_timestamp, e.prev_ts) AS origin
-        FROM _chk_ev e JOIN _chk_limits l USING (activity)
-        WHERE e.model = ? AND coalesce(e.start_timestamp, e.prev_ts) IS NOT NULL
-          AND epoch(e.timestamp) - epoch(coalesce(e.start_timestamp, e.prev_ts)) > l.floor_s
-        ORDER BY e.case_id, e.pos""", [scope.key])
-    parts = []
-    for where, cal in scope.calendar_groups(ev["unit"]):
-        sub = ev.iloc[where]
-        over, seconds, days = _over(cal, sub, limits)
-        hit = sub[over]
-        sentences = [text("step_overtime", scope.language, step=scope.view.step_words(a),
-                          lama=_length_words(s, d, limits[a], scope.language),
-                          standar=limits[a].text)
-                     for a, s, d in zip(hit["activity"], seconds[over], days[over], strict=True)]
-        parts.append(_rows(hit, "step_overtime", sentences))
-    return pd.concat(parts, ignore_index=True) if parts else empty_rows()
+    names = sorted(limits)
+    floors = pa.table({"activity": names, "k": list(range(len(names))),
+                       "floor_s": [elapsed_floor(limits[a]) for a in names]})
+    scope.wh.register("_chk_limits", floors)
+    try:
+        found = scope.wh.arrow("""
+            SELECT e.rowid AS id, l.k, e.unit,
+                   epoch_ns(coalesce(e.start_timestamp, e.prev_ts)) AS origin_ns,
+                   epoch_ns(e.timestamp) AS end_ns
+            FROM _chk_ev e JOIN _chk_limits l USING (activity)
+            WHERE e.model = ? AND coalesce(e.start_timestamp, e.prev_ts) IS NOT NULL
+              AND epoch(e.timestamp) - epoch(coalesce(e.start_timestamp, e.prev_ts))
+                  > l.floor_s""", [scope.key])
+    finally:
+        scope.wh.unregister("_chk_limits")
+    if found.num_rows == 0:
+        return empty_rows()
+    ids = found.column("id").to_numpy()
+    k = found.column("k").to_numpy()
+    start = found.column("origin_ns").to_numpy().astype("datetime64[ns]")
+    end = found.column("end_ns").to_numpy().astype("datetime64[ns]")
+    units = pd.Series(found.column("unit").to_pandas(), dtype=object)
+    hit_ids, hit_seconds, hit_days = [], [], []
+    for where, cal in scope.calendar_groups(units):
+        over, seconds, days = _over(cal, start[where], end[where],
+                                    [limits[names[j]] for j in k[where]])
+        hit_ids.append(ids[where][over])
+        hit_seconds.append(seconds[over])
+        hit_days.append(days[over])
+    hits = pa.table({"id": np.concatenate(hit_ids), "seconds": np.concatenate(hit_seconds),
+                     "days": np.concatenate(hit_days)})
+    if hits.num_rows == 0:
+        return empty_rows()
+    scope.wh.register("_chk_hits", hits)
+    try:
+        hit = scope.wh.df("""SELECT e.case_id, e.pos, e.activity, e.timestamp, h.seconds, h.days
+                             FROM _chk_hits h JOIN _chk_ev e ON e.rowid = h.id
+                             ORDER BY e.case_id, e.pos""")
+    finally:
+        scope.wh.unregister("_chk_hits")
+    sentences = [text("step_overtime", scope.language, step=scope.view.step_words(a),
+                      lama=_length_words(s, d, limits[a], scope.language),
+                      standar=limits[a].text)
+                 for a, s, d in zip(hit["activity"], hit["seconds"], hit["days"], strict=True)]
+    return _rows(hit, "step_overtime", sentences)
 
 
 def service_table(scope: Scope) -> pd.DataFrame | None:
@@ -228,7 +258,17 @@ def service_table(scope: Scope) -> pd.DataFrame | None:
     mulai = sop.standar_pelayanan.mulai if sop is not None else None
     selesai = sop.standar_pelayanan.selesai if sop is not None else None
     ends = sorted(scope.view.end_steps)
-    clock = scope.wh.df("""
+    with stage("clock (SQL)"):
+        clock = _clock(scope, selesai, mulai, ends)
+    with stage("deadlines and verdicts"):
+        for column in ("clock_start", "clock_stop"):
+            clock[column] = _utc_naive(clock[column])
+        return judge_service(clock, dict(scope.calendars), promise, scope.as_of)
+
+
+def _clock(scope: Scope, selesai: str | None, mulai: str | None, ends: list[str]
+           ) -> pd.DataFrame:
+    return scope.wh.df("""
         WITH ev AS (SELECT case_id, pos, activity, timestamp, unit FROM _chk_ev
                     WHERE model = $model),
         per_case AS (
@@ -241,20 +281,20 @@ def service_table(scope: Scope) -> pd.DataFrame | None:
             SELECT *, stop_selesai IS NOT NULL OR has_end AS finished,
                    coalesce(stop_selesai, CASE WHEN has_end THEN last_ts END) AS clock_stop
             FROM per_case)
-        SELECT s.case_id, s.unit, s.finished, s.clock_stop,
-               CASE WHEN $mulai IS NULL THEN s.first_ts
+        -- back to the events only for mulai and the instant of the stop (few per case)
+        SELECT s.case_id, any_value(s.unit) AS unit, any_value(s.finished) AS finished,
+               any_value(s.clock_stop) AS clock_stop,
+               CASE WHEN $mulai IS NULL THEN any_value(s.first_ts)
                     ELSE max(e.timestamp) FILTER (WHERE e.activity = $mulai AND e.timestamp <=
                         CASE WHEN s.finished THEN s.clock_stop ELSE $cut END) END AS clock_start,
                min(e.pos) FILTER (WHERE e.timestamp = s.clock_stop) AS stop_pos,
                arg_min(e.activity, e.pos) FILTER (WHERE e.timestamp = s.clock_stop)
                    AS stop_activity
-        FROM stopped s JOIN ev e USING (case_id)
-        GROUP BY s.case_id, s.unit, s.finished, s.clock_stop, s.first_ts
+        FROM stopped s LEFT JOIN ev e ON e.case_id = s.case_id
+             AND (e.activity = $mulai OR e.timestamp = s.clock_stop)
+        GROUP BY s.case_id
         ORDER BY s.case_id""", {"model": scope.key, "selesai": selesai, "mulai": mulai,
                                 "ends": ends, "cut": scope.as_of.to_pydatetime()})
-    for column in ("clock_start", "clock_stop"):
-        clock[column] = _utc_naive(clock[column])
-    return judge_service(clock, dict(scope.calendars), promise, scope.as_of)
 
 
 def _utc_naive(values: pd.Series) -> np.ndarray:
@@ -268,26 +308,27 @@ def sla_breach(scope: Scope, status: pd.DataFrame | None) -> pd.DataFrame:
     late = status[status["status"].isin(["late", "open_overdue"])]
     if late.empty:
         return empty_rows()
-    n_events: dict[Any, Any] = dict(zip(scope.cases["case_id"], scope.cases["events"],
-                                        strict=True))
+    # an open case's row comes after its last event
+    n_events = pd.Series(scope.cases["events"].to_numpy(), index=scope.cases["case_id"]
+                         ).reindex(late["case_id"]).to_numpy()
     zone = scope.calendars["default"].tz
     rows: list[tuple[Any, ...]] = []
-    for case_id, verdict, working_s, calendar_s, days, stop, stop_pos, activity, due in zip(
+    for case_id, verdict, working_s, calendar_s, days, stop, stop_pos, activity, due, last in zip(
             late["case_id"], late["status"], late["working_s"], late["calendar_s"],
             late["working_days"], late["clock_stop"], late["stop_pos"], late["stop_activity"],
-            late["due"], strict=True):
+            late["due"], n_events, strict=True):
         if verdict == "late":
             seconds = working_s if promise.kind == "working" else calendar_s
             sentence = text("sla_breach", scope.language, janji=promise.text,
                             lama=_length_words(float(seconds), float(days), promise,
                                                scope.language))
-            where = int(stop_pos) if not pd.isna(stop_pos) else int(n_events[case_id])
+            where = int(stop_pos) if not pd.isna(stop_pos) else int(last)
             rows.append((case_id, where, activity, activity, stop, sentence))
         else:
             when = pd.Timestamp(due).tz_localize("UTC").tz_convert(zone)
             sentence = text("sla_breach_open", scope.language, janji=promise.text,
                             batas=when.strftime("%Y-%m-%d %H:%M %Z"))
-            rows.append((case_id, int(n_events[case_id]), None, None, pd.NaT, sentence))
+            rows.append((case_id, int(last), None, None, pd.NaT, sentence))
     out = pd.DataFrame(rows, columns=["case_id", "pos", "langkah", "aktivitas", "waktu",
                                       "keterangan"])
     out.insert(2, "jenis", "sla_breach")
