@@ -76,15 +76,24 @@ class Stopwatch:
                          lap.seconds / total, lap.calls, lap.peak_mib))
         return rows
 
+    def unstaged(self) -> float:
+        """Seconds inside the stopwatch but in no top-level stage: mostly importing pandas,
+        DuckDB and pyarrow, and reading settings and SOP models."""
+        staged = sum(lap.seconds for path, lap in self.laps.items() if "/" not in path)
+        return max(self.total() - staged, 0.0)
+
     def print(self, out: TextIO | None = None) -> None:
         out = out or sys.stderr
         total = self.total()
-        width = max([len(r[0]) for r in self.table()] + [5])
+        other = "outside the stages (imports, settings, SOP models)"
+        width = max([len(r[0]) for r in self.table()] + [len(other)])
         print(f"{'stage':<{width}}  {'seconds':>8}  {'share':>6}  {'calls':>5}  "
               f"{'peak MiB':>8}", file=out)
         for name, seconds, share, calls, peak in self.table():
             print(f"{name:<{width}}  {seconds:8.2f}  {share:6.1%}  {calls:5d}  {peak:8.0f}",
                   file=out)
+        print(f"{other:<{width}}  {self.unstaged():8.2f}  {self.unstaged() / (total or 1):6.1%}",
+              file=out)
         print(f"{'total':<{width}}  {total:8.2f}  {1:6.1%}  {'':5}  {_peak_mib():8.0f}",
               file=out)
 

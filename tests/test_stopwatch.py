@@ -44,7 +44,9 @@ def test_nested_stages_are_recorded_under_their_parent_in_the_order_begun():
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["stage", "seconds", "share", "calls", "peak", "MiB"]
     assert lines[2].startswith("  alignments ")  # indented under check
+    assert lines[-2].startswith("outside the stages")
     assert lines[-1].startswith("total")
+    assert 0 <= watch.unstaged() < watch.total()
 
 
 def test_a_stage_that_fails_is_still_timed():
@@ -68,6 +70,6 @@ def test_sopmine_timings_prints_the_stages_of_a_run(settings, tmp_path, monkeypa
     stages = [line.split()[0] for line in answer.stderr.splitlines()[1:]]
     for expected in ("ingest", "parse", "quality", "check", "cases", "events", "alignments",
                      "wrong_role", "step_overtime", "service", "store", "write", "manifest",
-                     "total"):
+                     "outside", "total"):
         assert expected in stages, (expected, answer.stderr)
     assert "stage" not in answer.stdout  # the table goes to stderr, the results to stdout

@@ -189,11 +189,13 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
                max(timestamp) AS last_ts,
                -- the first non-empty value in the stable order
                arg_min(layanan, ({_ORDER})) FILTER (WHERE layanan IS NOT NULL) AS layanan,
-               arg_min(unit, ({_ORDER})) FILTER (WHERE unit IS NOT NULL) AS unit
+               arg_min(unit, ({_ORDER})) FILTER (WHERE unit IS NOT NULL) AS unit,
+               -- the local date of the first event, once per case
+               CAST(timezone(?, min(timestamp)) AS DATE) AS day
         FROM events WHERE timestamp <= ? AND {_TODO} GROUP BY case_id""",
-               [cut.to_pydatetime()])
-    pairs = wh.df("""SELECT DISTINCT layanan, CAST(timezone(?, first_ts) AS DATE) AS day
-                     FROM _chk_cf ORDER BY layanan NULLS FIRST, day""", [settings.timezone])
+               [settings.timezone, cut.to_pydatetime()])
+    pairs = wh.df("""SELECT DISTINCT layanan, day FROM _chk_cf
+                     ORDER BY layanan NULLS FIRST, day""")
     pairs["day"] = pd.to_datetime(pairs["day"]).dt.date
     models, notes = _assign_models(pairs, library, language)
     views: dict[int, ModelView] = {}
@@ -218,8 +220,7 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
                    m.layanan_out::VARCHAR AS layanan, c.unit, m.model::INTEGER AS model,
                    m.catatan::VARCHAR AS catatan
             FROM _chk_cf c JOIN _chk_chosen m
-              ON c.layanan IS NOT DISTINCT FROM m.layanan
-             AND CAST(timezone(?, c.first_ts) AS DATE) = m.day""", [settings.timezone])
+              ON c.layanan IS NOT DISTINCT FROM m.layanan AND c.day = m.day""")
     finally:
         wh.unregister("_chk_chosen")
     wh.execute("DROP TABLE _chk_cf")
