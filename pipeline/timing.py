@@ -50,7 +50,7 @@ def _check_level(level: str, allowed: tuple[str, ...], measure: str) -> None:
         raise ValueError(f"{measure}: level '{level}' is not one of {', '.join(allowed)}")
 
 
-def _groups(units: pd.Series, calendar: Calendars) -> list[tuple[np.ndarray, WorkingCalendar]]:
+def calendar_groups(units: pd.Series, calendar: Calendars) -> list[tuple[np.ndarray, WorkingCalendar]]:
     """Row positions per distinct calendar, the calendar chosen by each row's unit."""
     if isinstance(calendar, WorkingCalendar):
         return [(np.arange(len(units)), calendar)]
@@ -193,7 +193,7 @@ def turnaround(
     """
     _check_level(level, CASE_LEVELS, "turnaround")
     cases = _cases(events)
-    groups = _groups(cases[UNIT] if UNIT in cases else pd.Series([None] * len(cases)), calendar)
+    groups = calendar_groups(cases[UNIT] if UNIT in cases else pd.Series([None] * len(cases)), calendar)
     start, end = cases["start"].to_numpy(), cases["end"].to_numpy()
     cases["month"] = _months(groups, start)
     cases["calendar_s"] = wc.calendar_seconds(start, end)
@@ -234,7 +234,7 @@ def step_durations(events: pd.DataFrame, calendar: Calendars, level: str = "step
     )
     has_start = ~np.isnat(begun)
     origin = np.where(has_start, begun, prev)
-    groups = _groups(_case_units(events), calendar)
+    groups = calendar_groups(_case_units(events), calendar)
     cols = [c for c in (CASE_ID, ACTIVITY, RESOURCE, UNIT, LAYANAN) if c in events]
     rows = events[cols].reset_index(drop=True)
     rows["month"] = _months(groups, done)
@@ -279,7 +279,7 @@ def judge_service(
     begin = cases["clock_start"].to_numpy(dtype="datetime64[ns]")
     finished = cases["finished"].to_numpy(dtype=bool)
     until = np.where(finished, cases["clock_stop"].to_numpy(dtype="datetime64[ns]"), cut64)
-    groups = _groups(cases[UNIT] if UNIT in cases else pd.Series([None] * n), calendar)
+    groups = calendar_groups(cases[UNIT] if UNIT in cases else pd.Series([None] * n), calendar)
     cases["due"] = _instants_per_calendar(
         groups, n, lambda c, s: wc.deadline(c, s, duration), begin
     )

@@ -263,6 +263,15 @@ class Warehouse:
                      "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')")
         partial.replace(target)
 
+    @contextlib.contextmanager
+    def registered(self, name: str, data: Any) -> Iterator[None]:
+        """``data`` (a pandas DataFrame or pyarrow Table) queryable as ``name`` in the block."""
+        self.con.register(name, data)
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
+
     def register(self, name: str, data: Any) -> None:
         """Make a pandas DataFrame or pyarrow Table queryable as ``name``."""
         self.con.register(name, data)

@@ -62,15 +62,12 @@ def _cached(wh: Warehouse, model_hash: str, keys: list[Key]) -> dict[Key, Alignm
     if not keys:
         return {}
     wanted = pd.DataFrame({"variant_hash": [k for k, _ in keys], "prefix": [p for _, p in keys]})
-    wh.register("_wanted_variants", wanted)
-    try:
+    with wh.registered("_wanted_variants", wanted):
         rows = wh.rows(
             """SELECT c.variant_hash, c.prefix, c.deviations, c.fitness, c.moves
                FROM alignment_cache c JOIN _wanted_variants w
                  ON c.variant_hash = w.variant_hash AND c.prefix = w.prefix
                WHERE c.model_hash = ?""", [model_hash])
-    finally:
-        wh.unregister("_wanted_variants")
     return {(h, bool(p)): Alignment(int(d), float(f), tuple((int(i), str(t))
                                                              for i, t in json.loads(m)))
             for h, p, d, f, m in rows}
@@ -90,11 +87,7 @@ def _store(wh: Warehouse, model_hash: str, keys: list[Key], traces: list[tuple[s
                            for a in computed], pa.string()),
         "aligned_at": pa.array([now] * len(keys), pa.timestamp("us", tz="UTC")),
     })
-    wh.register("_new_alignments", table)
-    try:
-        with wh.transaction():
-            wh.execute("""INSERT OR IGNORE INTO alignment_cache
-                          SELECT model_hash, variant_hash, prefix, activities, deviations,
-                                 fitness, moves::JSON, aligned_at FROM _new_alignments""")
-    finally:
-        wh.unregister("_new_alignments")
+    with wh.registered("_new_alignments", table), wh.transaction():
+        wh.execute("""INSERT OR IGNORE INTO alignment_cache
+                      SELECT model_hash, variant_hash, prefix, activities, deviations,
+                             fitness, moves::JSON, aligned_at FROM _new_alignments""")

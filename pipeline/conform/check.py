@@ -212,8 +212,7 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
         "layanan_out": pd.Series([m.layanan if m is not None else lay for m, lay in
                                   zip(models, pairs["layanan"], strict=True)], dtype=object),
         "catatan": pd.Series(notes, dtype=object)})
-    wh.register("_chk_chosen", chosen)
-    try:
+    with wh.registered("_chk_chosen", chosen):
         wh.execute("""
             CREATE OR REPLACE TEMP TABLE _chk_cases AS
             SELECT c.case_id, c.trace, c.events, c.first_ts, c.last_ts,
@@ -221,8 +220,6 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
                    m.catatan::VARCHAR AS catatan
             FROM _chk_cf c JOIN _chk_chosen m
               ON c.layanan IS NOT DISTINCT FROM m.layanan AND c.day = m.day""")
-    finally:
-        wh.unregister("_chk_chosen")
     wh.execute("DROP TABLE _chk_cf")
     return views
 
@@ -230,14 +227,13 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
 def _event_table(wh: Warehouse, cut: pd.Timestamp, staff: Mapping[str, str] | None) -> None:
     """TEMP table ``_chk_ev``: the events of the cases that have a model, numbered within
     their case (``pos``), with the previous event's time, the case's unit and model."""
-    role = "e.role"
-    join = ""
+    role, join = "e.role", ""
+    staff_table = pd.DataFrame({"resource": list(staff or {}),
+                                "staff_role": list((staff or {}).values())}, dtype=object)
     if staff:
-        wh.register("_chk_staff", pd.DataFrame({"resource": list(staff),
-                                                "staff_role": list(staff.values())}))
         role, join = ("coalesce(e.role, s.staff_role)",
                       "LEFT JOIN _chk_staff s ON s.resource = e.resource")
-    try:
+    with wh.registered("_chk_staff", staff_table):
         wh.execute(f"""
             CREATE OR REPLACE TEMP TABLE _chk_ev AS
             SELECT e.case_id, (row_number() OVER w - 1)::INTEGER AS pos, e.activity,
@@ -248,9 +244,6 @@ def _event_table(wh: Warehouse, cut: pd.Timestamp, staff: Mapping[str, str] | No
             WHERE e.timestamp <= ? AND c.model >= 0
             WINDOW w AS (PARTITION BY e.case_id ORDER BY e.{_ORDER.replace(', ', ', e.')})""",
                    [cut.to_pydatetime()])
-    finally:
-        if staff:
-            wh.unregister("_chk_staff")
 
 
 def _variants(wh: Warehouse, views: Mapping[int, ModelView], language: str, closed: bool,
@@ -294,11 +287,8 @@ def _variants(wh: Warehouse, views: Mapping[int, ModelView], language: str, clos
         [pa.int32(), pa.string(), pa.string(), pa.string(), pa.int32(), pa.int32(),
          pa.string()], strict=True)})
     for name, table in (("_chk_vf", vf), ("_chk_vfind", vfind)):
-        wh.register(f"{name}_in", table)
-        try:
+        with wh.registered(f"{name}_in", table):
             wh.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_in")
-        finally:
-            wh.unregister(f"{name}_in")
     return variants, aligned
 
 
@@ -321,11 +311,8 @@ def _expand(wh: Warehouse) -> None:
 def _add_rows(wh: Warehouse, rows: pd.DataFrame) -> None:
     if rows.empty:
         return
-    wh.register("_chk_new_rows", rows[ROW_COLUMNS])
-    try:
+    with wh.registered("_chk_new_rows", rows[ROW_COLUMNS]):
         wh.execute("INSERT INTO _chk_rows SELECT * FROM _chk_new_rows")
-    finally:
-        wh.unregister("_chk_new_rows")
 
 
 def _scope(wh: Warehouse, key: int, view: ModelView, settings: Settings, as_of: pd.Timestamp,
@@ -478,9 +465,7 @@ def _store(wh: Warehouse, views: Mapping[int, ModelView], times: list[pd.DataFra
     order = list(CODE_NAMES)
     with wh.transaction():
         run_id = int(wh.scalar("SELECT nextval('run_id_seq')"))
-        wh.register("_chk_models", table)
-        wh.register("_chk_times", timing)
-        try:
+        with wh.registered("_chk_models", table), wh.registered("_chk_times", timing):
             wh.execute(f"""INSERT INTO deviations
                 SELECT {run_id}, case_id, row_number() OVER (PARTITION BY case_id ORDER BY
                            pos, list_position(?, jenis), langkah NULLS FIRST,
@@ -501,22 +486,15 @@ def _store(wh: Warehouse, views: Mapping[int, ModelView], times: list[pd.DataFra
                 LEFT JOIN (SELECT case_id, count(*) AS n FROM deviations
                            WHERE run_id = {run_id} GROUP BY case_id) n
                        ON n.case_id = c.case_id""", [settings.timezone])
-        finally:
-            wh.unregister("_chk_models")
-            wh.unregister("_chk_times")
+        if reused_from is not None:  # the unchanged finished cases, copied as they were
+            for name in ("case_results", "deviations"):
+                wh.execute(f"""INSERT INTO {name} SELECT * REPLACE ({run_id} AS run_id)
+                    FROM {name} WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)
+                    """, [reused_from])
         counts = wh.rows(f"""SELECT (SELECT count(*) FROM case_results WHERE run_id = {run_id}),
                                     (SELECT count(*) FROM deviations WHERE run_id = {run_id})""")
         wh.execute("INSERT INTO check_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, dt.datetime.now(dt.UTC), as_of.to_pydatetime(), language,
             json.dumps(params), json.dumps(models, ensure_ascii=False),
             counts[0][0], counts[0][1], variants, aligned])
-        if reused_from is not None:  # the unchanged finished cases, copied as they were
-            for name in ("case_results", "deviations"):
-                wh.execute(f"""INSERT INTO {name} SELECT * REPLACE ({run_id} AS run_id)
-                    FROM {name} WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)
-                    """, [reused_from])
-            wh.execute("""UPDATE check_runs SET
-                cases = (SELECT count(*) FROM case_results WHERE run_id = ?),
-                deviations = (SELECT count(*) FROM deviations WHERE run_id = ?)
-                WHERE run_id = ?""", [run_id, run_id, run_id])
     return run_id

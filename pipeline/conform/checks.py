@@ -35,7 +35,7 @@ from pipeline.durations import Duration
 from pipeline.sop import PemisahanTugas
 from pipeline.stopwatch import stage
 from pipeline.texts import duration_words, text
-from pipeline.timing import judge_service
+from pipeline.timing import calendar_groups, judge_service
 from pipeline.warehouse import Warehouse
 
 ROW_COLUMNS = ["case_id", "pos", "jenis", "langkah", "aktivitas", "waktu", "keterangan"]
@@ -60,13 +60,7 @@ class Scope:
 
     def calendar_groups(self, units: pd.Series) -> list[tuple[np.ndarray, WorkingCalendar]]:
         """Row positions per calendar, chosen by each row's unit."""
-        default = self.calendars["default"]
-        codes, uniques = pd.factorize(pd.Series(units, dtype=object), use_na_sentinel=False)
-        by_cal: dict[WorkingCalendar, list[int]] = {}
-        for code, unit in enumerate(uniques):
-            cal = self.calendars.get(str(unit), default) if not pd.isna(unit) else default
-            by_cal.setdefault(cal, []).append(code)
-        return [(np.flatnonzero(np.isin(codes, wanted)), cal) for cal, wanted in by_cal.items()]
+        return calendar_groups(pd.Series(units, dtype=object), self.calendars)
 
 
 def empty_rows() -> pd.DataFrame:
@@ -90,15 +84,6 @@ def _rows(frame: pd.DataFrame, jenis: str, keterangan: list[str]) -> pd.DataFram
     })
 
 
-def _with_table(scope: Scope, name: str, table: pd.DataFrame, sql: str,
-                params: list[Any]) -> pd.DataFrame:
-    scope.wh.register(name, table)
-    try:
-        return scope.wh.df(sql, params)
-    finally:
-        scope.wh.unregister(name)
-
-
 def wrong_role(scope: Scope) -> pd.DataFrame:
     view = scope.view
     roles = dict(view.model.roles)
@@ -108,13 +93,14 @@ def wrong_role(scope: Scope) -> pd.DataFrame:
                              "role_id": [r.strip().lower() for r in roles.values()],
                              "role_name": [view.role_name(r).strip().lower()
                                            for r in roles.values()]})
-    bad = _with_table(scope, "_chk_roles", expected, r"""
-        SELECT e.case_id, e.pos, e.activity, e.timestamp, e.resource, e.role
-        FROM _chk_ev e JOIN _chk_roles r USING (activity)
-        WHERE e.model = ? AND e.role IS NOT NULL
-          AND lower(regexp_replace(e.role, '^\s+|\s+$', '', 'g'))
-              NOT IN (r.role_id, r.role_name)
-        ORDER BY e.case_id, e.pos""", [scope.key])
+    with scope.wh.registered("_chk_roles", expected):
+        bad = scope.wh.df(r"""
+            SELECT e.case_id, e.pos, e.activity, e.timestamp, e.resource, e.role
+            FROM _chk_ev e JOIN _chk_roles r USING (activity)
+            WHERE e.model = ? AND e.role IS NOT NULL
+              AND lower(regexp_replace(e.role, '^\s+|\s+$', '', 'g'))
+                  NOT IN (r.role_id, r.role_name)
+            ORDER BY e.case_id, e.pos""", [scope.key])
     sentences = [
         text("wrong_role", scope.language, step=view.step_words(a), resource=r or "-",
              peran=role, pelaksana=f"{view.role_name(roles[a])} ({roles[a]})")
@@ -198,8 +184,7 @@ def step_overtime(scope: Scope) -> pd.DataFrame:
     names = sorted(limits)
     floors = pa.table({"activity": names, "k": list(range(len(names))),
                        "floor_s": [elapsed_floor(limits[a]) for a in names]})
-    scope.wh.register("_chk_limits", floors)
-    try:
+    with scope.wh.registered("_chk_limits", floors):
         found = scope.wh.arrow("""
             SELECT e.rowid AS id, l.k, e.unit,
                    epoch_ns(coalesce(e.start_timestamp, e.prev_ts)) AS origin_ns,
@@ -208,8 +193,6 @@ def step_overtime(scope: Scope) -> pd.DataFrame:
             WHERE e.model = ? AND coalesce(e.start_timestamp, e.prev_ts) IS NOT NULL
               AND epoch(e.timestamp) - epoch(coalesce(e.start_timestamp, e.prev_ts))
                   > l.floor_s""", [scope.key])
-    finally:
-        scope.wh.unregister("_chk_limits")
     if found.num_rows == 0:
         return empty_rows()
     ids = found.column("id").to_numpy()
@@ -228,13 +211,10 @@ def step_overtime(scope: Scope) -> pd.DataFrame:
                      "days": np.concatenate(hit_days)})
     if hits.num_rows == 0:
         return empty_rows()
-    scope.wh.register("_chk_hits", hits)
-    try:
+    with scope.wh.registered("_chk_hits", hits):
         hit = scope.wh.df("""SELECT e.case_id, e.pos, e.activity, e.timestamp, h.seconds, h.days
                              FROM _chk_hits h JOIN _chk_ev e ON e.rowid = h.id
                              ORDER BY e.case_id, e.pos""")
-    finally:
-        scope.wh.unregister("_chk_hits")
     sentences = [text("step_overtime", scope.language, step=scope.view.step_words(a),
                       lama=_length_words(s, d, limits[a], scope.language),
                       standar=limits[a].text)

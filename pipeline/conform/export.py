@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from pipeline.errors import WarehouseError
 from pipeline.warehouse import Warehouse
 
@@ -65,16 +63,6 @@ def _deviation_sql(run_id: int) -> str:
                FROM deviations d
                JOIN case_results c ON c.run_id = d.run_id AND c.case_id = d.case_id
                WHERE d.run_id = {int(run_id)} ORDER BY d.case_id, d.urutan"""
-
-
-def case_table(wh: Warehouse, run_id: int) -> pd.DataFrame:
-    """cases.csv of ``run_id`` as text columns."""
-    return wh.df(_case_sql(run_id)).astype(object).fillna("")[CASE_COLUMNS]
-
-
-def deviation_table(wh: Warehouse, run_id: int) -> pd.DataFrame:
-    """deviations.csv of ``run_id`` as text columns."""
-    return wh.df(_deviation_sql(run_id)).astype(object).fillna("")[DEVIATION_COLUMNS]
 
 
 def write_results(wh: Warehouse, out_dir: str | Path, run_id: int | None = None
