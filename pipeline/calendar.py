@@ -44,11 +44,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from pipeline import holiday_table
 from pipeline.durations import Duration, parse_duration
 from pipeline.errors import ConfigError
 
@@ -93,7 +93,7 @@ class WorkingCalendar:
     opened: tuple[tuple[dt.date, Periods | None], ...] = ()
     country: str = "ID"
     categories: tuple[str, ...] = ("public", "government")
-    holidays_version: str = holidays.__version__
+    holidays_version: str = holiday_table.version()
     unit: str | None = None
 
     # --- scalar convenience layer (naive inputs are read in the calendar's zone) ---
@@ -322,15 +322,12 @@ def calendar_from_settings(
 def _known_holidays(country: str, categories: tuple[str, ...]) -> None:
     """Raise when the holidays package does not know ``country`` and ``categories`` (asked
     once per process: every unit's calendar asks the same)."""
-    holidays.country_holidays(country, years=2025, categories=categories)
+    holiday_table.check_known(country, categories)
 
 
 @lru_cache(maxsize=256)
 def _days_off(cal: WorkingCalendar, first: int, last: int) -> dict[dt.date, str]:
-    found = holidays.country_holidays(
-        cal.country, years=range(first, last + 1), categories=cal.categories
-    )
-    return dict(found.items())
+    return holiday_table.days_off(cal.country, cal.categories, first, last)
 
 
 def _periods_of(cal: WorkingCalendar, day: dt.date, off: Mapping[dt.date, str]) -> Periods:
@@ -540,6 +537,8 @@ def days_off(cal: WorkingCalendar, year: int, language: str = "id") -> pd.DataFr
     Columns: ``date``, ``weekday`` (0 = Monday), ``kind`` (``libur`` national holiday,
     ``cuti_bersama``, ``tutup`` local closure, ``buka`` opened despite a day off), ``name``.
     """
+    import holidays  # the names in the report's language: only the report needs them
+
     public = holidays.country_holidays(
         cal.country, years=year, categories=("public",), language=language
     )

@@ -27,7 +27,7 @@ import duckdb
 
 from pipeline.errors import WarehouseError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each migration takes the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -136,6 +136,27 @@ MIGRATIONS: tuple[str, ...] = (
         waktu TIMESTAMPTZ,
         keterangan VARCHAR NOT NULL
     );
+    """,
+    # 3: results held by reference. A case a later check reuses unchanged is not copied: its
+    # row says for which runs it holds (``first_run`` to ``last_run``), and the views
+    # ``case_results`` and ``deviations`` show every run's rows, keyed by ``run_id``, as before.
+    """
+    ALTER TABLE case_results RENAME TO case_result_rows;
+    ALTER TABLE case_result_rows RENAME COLUMN run_id TO first_run;
+    ALTER TABLE case_result_rows ADD COLUMN last_run INTEGER;
+    UPDATE case_result_rows SET last_run = first_run;
+    ALTER TABLE deviations RENAME TO deviation_rows;
+    ALTER TABLE deviation_rows RENAME COLUMN run_id TO first_run;
+    ALTER TABLE deviation_rows ADD COLUMN last_run INTEGER;
+    UPDATE deviation_rows SET last_run = first_run;
+    CREATE VIEW case_results AS
+        SELECT r.run_id, c.* EXCLUDE (first_run, last_run)
+        FROM check_runs r JOIN case_result_rows c
+          ON r.run_id >= c.first_run AND r.run_id <= c.last_run;
+    CREATE VIEW deviations AS
+        SELECT r.run_id, d.* EXCLUDE (first_run, last_run)
+        FROM check_runs r JOIN deviation_rows d
+          ON r.run_id >= d.first_run AND r.run_id <= d.last_run;
     """,
 )
 

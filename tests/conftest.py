@@ -3,6 +3,8 @@ and the paths of the real public logs in ``../shared/data``."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,9 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 DATA = Path(__file__).resolve().parent / "data"
 MAPPINGS = DATA / "mappings"
 BAD = DATA / "bad"
+
+# the holiday table cache (pipeline.holiday_table) of this test session, not the user's
+os.environ.setdefault("SOPMINE_CACHE_DIR", tempfile.mkdtemp(prefix="sopmine-test-cache-"))
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""Incremental checking: after one more month is loaded, `sopmine check` copies the results of
+"""Incremental checking: after one more month is loaded, `sopmine check` reuses the results of
 the finished cases that nothing new touches and computes only the rest; the outcome is the
-same as checking everything from scratch."""
+same as checking everything from scratch, and the earlier run still reads as it did."""
 
 from __future__ import annotations
 
@@ -51,11 +51,18 @@ def test_a_new_month_rechecks_only_what_it_touches_and_gives_the_full_answer(mon
         ingest_files(a, [folder / "jan-nov.csv"], folder / "m.yaml", settings)
         first = check(a, library, settings, workers=1)
         assert first.cases_reused == 0
+        november = _results(a, first.run_id)
         ingest_files(a, [folder / "dec.csv"], folder / "m.yaml", settings)
         again = check(a, library, settings, workers=1)
         # most finished cases of January..November are untouched by December's events
         assert again.cases_reused > first.cases // 2
         incremental = _results(a, again.run_id)
+        # the reused results are held by reference: the new run wrote only what it computed,
+        # and November's report still reads November's answer
+        written = a.scalar("SELECT count(*) FROM case_result_rows WHERE first_run = ?",
+                           [again.run_id])
+        assert written == again.cases - again.cases_reused
+        assert _results(a, first.run_id) == november
     with open_warehouse(tmp_path / "b.duckdb") as b:
         ingest_files(b, [folder / "jan-nov.csv", folder / "dec.csv"], folder / "m.yaml", settings)
         full = check(b, library, settings, workers=1)
@@ -101,3 +108,20 @@ def test_the_same_sops_named_by_another_path_are_still_reused(months, tmp_path, 
         assert {m.file for m in relative.versions("pbg")} != {m.file for m in library.versions("pbg")}
         again = check(wh, relative, settings, workers=1)
         assert again.cases_reused > first.cases // 2
+
+
+def test_a_check_with_other_settings_in_between_does_not_break_reuse(months, tmp_path):
+    # Indonesian, then English, then Indonesian again: the third reuses the first run's
+    # results (copied, since the English run lies between) and all three read as before
+    folder, library = months
+    settings = Settings(db=str(tmp_path / "f.duckdb"))
+    with open_warehouse(tmp_path / "f.duckdb") as wh:
+        ingest_files(wh, [folder / "jan-nov.csv"], folder / "m.yaml", settings)
+        first = check(wh, library, settings, workers=1)
+        english = check(wh, library, settings, language="en", workers=1)
+        in_english = _results(wh, english.run_id)
+        third = check(wh, library, settings, workers=1)
+        assert third.cases_reused > first.cases // 2
+        assert _results(wh, third.run_id) == _results(wh, first.run_id)
+        assert _results(wh, english.run_id) == in_english
+        assert in_english != _results(wh, first.run_id)

@@ -62,7 +62,7 @@ class CheckResult:
     variants_aligned: int
     per_code: Mapping[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    cases_reused: int = 0  # finished cases copied unchanged from an earlier run
+    cases_reused: int = 0  # finished cases whose results an earlier run already holds
 
 
 def parse_as_of(value: Any, timezone: str) -> pd.Timestamp:
@@ -411,7 +411,7 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
                                count(DISTINCT (model_hash, variant_hash))
                                    FILTER (WHERE variant_hash IS NOT NULL)
                         FROM case_results WHERE run_id = ?""", [run_id])[0]
-    variants = int(totals[2])  # of every case checked, copied ones included
+    variants = int(totals[2])  # of every case checked, reused ones included
     wh.execute("UPDATE check_runs SET variants = ? WHERE run_id = ?", [variants, run_id])
     per_code = dict.fromkeys(CODE_NAMES, 0) | dict(wh.rows(
         "SELECT jenis, count(*) FROM deviations WHERE run_id = ? GROUP BY jenis", [run_id]))
@@ -466,35 +466,58 @@ def _store(wh: Warehouse, views: Mapping[int, ModelView], times: list[pd.DataFra
     with wh.transaction():
         run_id = int(wh.scalar("SELECT nextval('run_id_seq')"))
         with wh.registered("_chk_models", table), wh.registered("_chk_times", timing):
-            wh.execute(f"""INSERT INTO deviations
-                SELECT {run_id}, case_id, row_number() OVER (PARTITION BY case_id ORDER BY
+            wh.execute(f"""INSERT INTO deviation_rows BY NAME
+                SELECT {run_id} AS first_run, {run_id} AS last_run, case_id,
+                       row_number() OVER (PARTITION BY case_id ORDER BY
                            pos, list_position(?, jenis), langkah NULLS FIRST,
-                           aktivitas NULLS FIRST, keterangan NULLS FIRST),
+                           aktivitas NULLS FIRST, keterangan NULLS FIRST) AS urutan,
                        jenis, langkah, aktivitas, waktu, keterangan
                 FROM _chk_rows""", [order])
-            wh.execute(f"""INSERT INTO case_results
-                SELECT {run_id}, c.case_id, c.layanan, c.unit, m.sop, m.nomor_sop,
-                       m.tanggal_efektif::DATE, m.model_hash, v.variant_hash, v.status,
-                       c.first_ts, CASE WHEN v.open = false THEN c.last_ts END, v.fitness,
-                       coalesce(n.n, 0), round(t.hari_kerja)::INTEGER,
-                       m.batas_hari_kerja::INTEGER, m.janji_layanan,
-                       t.tepat_waktu::BOOLEAN, c.events, coalesce(m.zona, ?), c.catatan
+            wh.execute(f"""INSERT INTO case_result_rows BY NAME
+                SELECT {run_id} AS first_run, {run_id} AS last_run, c.case_id, c.layanan,
+                       c.unit, m.sop, m.nomor_sop, m.tanggal_efektif::DATE AS tanggal_efektif,
+                       m.model_hash, v.variant_hash, v.status, c.first_ts AS mulai,
+                       CASE WHEN v.open = false THEN c.last_ts END AS selesai, v.fitness,
+                       coalesce(n.n, 0) AS jumlah_penyimpangan,
+                       round(t.hari_kerja)::INTEGER AS waktu_penyelesaian_hari_kerja,
+                       m.batas_hari_kerja::INTEGER AS batas_hari_kerja, m.janji_layanan,
+                       t.tepat_waktu::BOOLEAN AS tepat_waktu, c.events AS jumlah_kejadian,
+                       coalesce(m.zona, ?) AS zona, c.catatan
                 FROM _chk_cases c
                 LEFT JOIN _chk_models m ON m.model = c.model
                 LEFT JOIN _chk_vf v ON v.model = c.model AND v.trace = c.trace
                 LEFT JOIN _chk_times t ON t.case_id = c.case_id
-                LEFT JOIN (SELECT case_id, count(*) AS n FROM deviations
-                           WHERE run_id = {run_id} GROUP BY case_id) n
+                LEFT JOIN (SELECT case_id, count(*) AS n FROM deviation_rows
+                           WHERE first_run = {run_id} GROUP BY case_id) n
                        ON n.case_id = c.case_id""", [settings.timezone])
-        if reused_from is not None:  # the unchanged finished cases, copied as they were
-            for name in ("case_results", "deviations"):
-                wh.execute(f"""INSERT INTO {name} SELECT * REPLACE ({run_id} AS run_id)
-                    FROM {name} WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)
-                    """, [reused_from])
-        counts = wh.rows(f"""SELECT (SELECT count(*) FROM case_results WHERE run_id = {run_id}),
-                                    (SELECT count(*) FROM deviations WHERE run_id = {run_id})""")
+        if reused_from is not None:
+            _keep(wh, reused_from, run_id)
+        counts = wh.rows(f"""SELECT
+            (SELECT count(*) FROM case_result_rows WHERE last_run = {run_id}),
+            (SELECT count(*) FROM deviation_rows WHERE last_run = {run_id})""")
         wh.execute("INSERT INTO check_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, dt.datetime.now(dt.UTC), as_of.to_pydatetime(), language,
             json.dumps(params), json.dumps(models, ensure_ascii=False),
             counts[0][0], counts[0][1], variants, aligned])
     return run_id
+
+
+def _keep(wh: Warehouse, reused_from: int, run_id: int) -> None:
+    """Make the results of the cases in ``_reused`` hold for run ``run_id`` too.
+
+    When ``reused_from`` is the latest run, its rows are extended to the new run (``last_run``),
+    not copied: a monthly check writes only what it computed. Otherwise (a check with other
+    settings ran in between) the rows are copied, since a row holds for one unbroken range of
+    runs.
+    """
+    latest = wh.scalar("SELECT max(run_id) FROM check_runs") == reused_from
+    for rows, view in (("case_result_rows", "case_results"), ("deviation_rows", "deviations")):
+        if latest:
+            wh.execute(f"""UPDATE {rows} SET last_run = ? WHERE last_run = ?
+                           AND case_id IN (SELECT case_id FROM _reused)""",
+                       [run_id, reused_from])
+        else:
+            wh.execute(f"""INSERT INTO {rows} BY NAME
+                SELECT * EXCLUDE (run_id), ? AS first_run, ? AS last_run FROM {view}
+                WHERE run_id = ? AND case_id IN (SELECT case_id FROM _reused)""",
+                       [run_id, run_id, reused_from])
