@@ -94,13 +94,18 @@ def wrong_role(scope: Scope) -> pd.DataFrame:
                              "role_name": [view.role_name(r).strip().lower()
                                            for r in roles.values()]})
     with scope.wh.registered("_chk_roles", expected):
+        # judged once per distinct (step, role), then the events of the wrong pairs
         bad = scope.wh.df(r"""
+            WITH pairs AS (SELECT DISTINCT activity, role FROM _chk_ev
+                           WHERE model = $model AND role IS NOT NULL),
+                 wrong AS (SELECT p.activity, p.role FROM pairs p JOIN _chk_roles r
+                           USING (activity)
+                           WHERE lower(regexp_replace(p.role, '^\s+|\s+$', '', 'g'))
+                                 NOT IN (r.role_id, r.role_name))
             SELECT e.case_id, e.pos, e.activity, e.timestamp, e.resource, e.role
-            FROM _chk_ev e JOIN _chk_roles r USING (activity)
-            WHERE e.model = ? AND e.role IS NOT NULL
-              AND lower(regexp_replace(e.role, '^\s+|\s+$', '', 'g'))
-                  NOT IN (r.role_id, r.role_name)
-            ORDER BY e.case_id, e.pos""", [scope.key])
+            FROM _chk_ev e JOIN wrong w ON e.activity = w.activity AND e.role = w.role
+            WHERE e.model = $model
+            ORDER BY e.case_id, e.pos""", {"model": scope.key})
     sentences = [
         text("wrong_role", scope.language, step=view.step_words(a), resource=r or "-",
              peran=role, pelaksana=f"{view.role_name(roles[a])} ({roles[a]})")
