@@ -79,7 +79,7 @@ def parse_as_of(value: Any, timezone: str) -> pd.Timestamp:
 
 
 #: SQL condition keeping the cases a check must compute (the rest are reused, :func:`_reusable`)
-_TODO = "case_id NOT IN (SELECT case_id FROM _reused)"
+_TODO = "case_id IN (SELECT case_id FROM _todo)"
 
 
 def _parameters(settings: Settings, closed: bool, staff: Mapping[str, str] | None,
@@ -102,16 +102,21 @@ def _same_models(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
 
 def _reusable(wh: Warehouse, models: list[dict[str, Any]], params: dict[str, Any],
               language: str, cut: pd.Timestamp) -> int | None:
-    """Fill TEMP table ``_reused`` with the cases whose stored results a new run can copy, and
-    return the run they come from (None: compute everything).
+    """Fill TEMP table ``_reused`` with the cases whose stored results a new run can reuse,
+    and ``_todo`` with the cases it must compute; return the run they come from (None:
+    compute everything, ``_todo`` is then empty and unused).
 
     A previous run qualifies when it used the same models, language and parameters and an
     earlier or equal report date. A case is reused when that run found it finished, and no
     event of it was loaded after that run or lies after that run's report date: nothing that
     decides its result (its events, SOP version, calendar, the report date for open cases)
-    can have changed. Open cases are always checked again: their promise runs on.
+    can have changed. Open cases are always checked again: their promise runs on. Every other
+    case of the warehouse is either in that run or has such a new event, so ``_todo`` comes
+    from the run's results and the new events alone, each found by a scan the warehouse can
+    skip most of (events are stored in load order; old loads end before the old report date).
     """
     wh.execute("CREATE OR REPLACE TEMP TABLE _reused (case_id VARCHAR)")
+    wh.execute("CREATE OR REPLACE TEMP TABLE _todo (case_id VARCHAR)")
     same = {k: v for k, v in params.items() if k != "max_load_id"}
     previous = None
     for run_id, as_of, lang, raw_params, raw_models in wh.rows(
@@ -127,12 +132,21 @@ def _reusable(wh: Warehouse, models: list[dict[str, Any]], params: dict[str, Any
         return None
     run_id, max_load, as_of = previous
     wh.execute("""
+        CREATE OR REPLACE TEMP TABLE _touched AS
+        SELECT case_id FROM events WHERE load_id > $load
+        UNION SELECT case_id FROM events WHERE timestamp > $as_of""",
+               {"load": max_load, "as_of": as_of})
+    wh.execute("""
         INSERT INTO _reused
-        SELECT c.case_id FROM case_results c
-        WHERE c.run_id = ? AND c.status IS NOT NULL AND c.status <> 'berjalan'
-          AND c.case_id NOT IN (SELECT case_id FROM events
-                                WHERE load_id > ? OR timestamp > ?)""",
-               [run_id, max_load, as_of])
+        SELECT case_id FROM case_results
+        WHERE run_id = ? AND status IS NOT NULL AND status <> 'berjalan'
+          AND case_id NOT IN (SELECT case_id FROM _touched)""", [run_id])
+    wh.execute("""
+        INSERT INTO _todo
+        SELECT case_id FROM case_results
+        WHERE run_id = ? AND case_id NOT IN (SELECT case_id FROM _reused)
+        UNION SELECT case_id FROM _touched""", [run_id])
+    wh.execute("DROP TABLE _touched")
     return run_id
 
 
@@ -176,7 +190,7 @@ def _calendars(settings: Settings, kalender: str, units: pd.Series,
 
 
 def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings: Settings,
-                language: str) -> dict[int, ModelView]:
+                language: str, reusing: bool) -> dict[int, ModelView]:
     """TEMP table ``_chk_cases``: one row per case to check (trace, counts, first and last
     instant, layanan, unit, the number of its model version or -1, a note), and the model
     versions by number. Versions are chosen once per (layanan, local date), not per case."""
@@ -192,8 +206,8 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
                arg_min(unit, ({_ORDER})) FILTER (WHERE unit IS NOT NULL) AS unit,
                -- the local date of the first event, once per case
                CAST(timezone(?, min(timestamp)) AS DATE) AS day
-        FROM events WHERE timestamp <= ? AND {_TODO} GROUP BY case_id""",
-               [settings.timezone, cut.to_pydatetime()])
+        FROM events WHERE timestamp <= ? AND {_TODO if reusing else "TRUE"}
+        GROUP BY case_id""", [settings.timezone, cut.to_pydatetime()])
     pairs = wh.df("""SELECT DISTINCT layanan, day FROM _chk_cf
                      ORDER BY layanan NULLS FIRST, day""")
     pairs["day"] = pd.to_datetime(pairs["day"]).dt.date
@@ -381,7 +395,7 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
         with stage("find reusable results"):
             reused_from = _reusable(wh, library_models, params, lang, cut)
         with stage("cases and SOP versions"):
-            views = _case_table(wh, cut, library, settings, lang)
+            views = _case_table(wh, cut, library, settings, lang, reused_from is not None)
         with stage("events"):
             _event_table(wh, cut, staff)
         variants, aligned = _variants(wh, views, lang, closed, workers)
@@ -405,7 +419,8 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
             run_id = _store(wh, views, times, settings, library_models, params, cut, lang,
                             variants, aligned, reused_from)
     finally:
-        for table in ("_chk_cf", "_chk_cases", "_chk_ev", "_chk_vf", "_chk_vfind", "_chk_rows"):
+        for table in ("_chk_cf", "_chk_cases", "_chk_ev", "_chk_vf", "_chk_vfind", "_chk_rows",
+                      "_todo", "_touched"):
             wh.execute(f"DROP TABLE IF EXISTS {table}")
     totals = wh.rows("""SELECT count(*), count(*) FILTER (WHERE sop IS NULL),
                                count(DISTINCT (model_hash, variant_hash))
