@@ -20,7 +20,7 @@ events a check finds, or cannot rule out in SQL, come to Python. Each check is a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,59 +84,66 @@ def _rows(frame: pd.DataFrame, jenis: str, keterangan: list[str]) -> pd.DataFram
     })
 
 
-def wrong_role(scope: Scope) -> pd.DataFrame:
-    view = scope.view
-    roles = dict(view.model.roles)
-    if not roles:
+def wrong_role(scopes: Sequence[Scope]) -> pd.DataFrame:
+    expected = [(sc.key, a, r.strip().lower(), sc.view.role_name(r).strip().lower())
+                for sc in scopes for a, r in sc.view.model.roles.items()]
+    if not expected:
         return empty_rows()
-    expected = pd.DataFrame({"activity": list(roles),
-                             "role_id": [r.strip().lower() for r in roles.values()],
-                             "role_name": [view.role_name(r).strip().lower()
-                                           for r in roles.values()]})
-    with scope.wh.registered("_chk_roles", expected):
-        # judged once per distinct (step, role), then the events of the wrong pairs
-        bad = scope.wh.df(r"""
-            WITH pairs AS (SELECT DISTINCT activity, role FROM _chk_ev
-                           WHERE model = $model AND role IS NOT NULL),
-                 wrong AS (SELECT p.activity, p.role FROM pairs p JOIN _chk_roles r
-                           USING (activity)
+    table = pd.DataFrame(expected, columns=["model", "activity", "role_id", "role_name"])
+    wh, language = scopes[0].wh, scopes[0].language
+    with wh.registered("_chk_roles", table):
+        # judged once per distinct (model, step, role), then the events of the wrong pairs
+        bad = wh.df(r"""
+            WITH pairs AS (SELECT DISTINCT model, activity, role FROM _chk_ev
+                           WHERE role IS NOT NULL),
+                 wrong AS (SELECT p.model, p.activity, p.role FROM pairs p JOIN _chk_roles r
+                           ON r.model = p.model AND r.activity = p.activity
                            WHERE lower(regexp_replace(p.role, '^\s+|\s+$', '', 'g'))
                                  NOT IN (r.role_id, r.role_name))
-            SELECT e.case_id, e.pos, e.activity, e.timestamp, e.resource, e.role
-            FROM _chk_ev e JOIN wrong w ON e.activity = w.activity AND e.role = w.role
-            WHERE e.model = $model
-            ORDER BY e.case_id, e.pos""", {"model": scope.key})
-    sentences = [
-        text("wrong_role", scope.language, step=view.step_words(a), resource=r or "-",
-             peran=role, pelaksana=f"{view.role_name(roles[a])} ({roles[a]})")
-        for a, r, role in zip(bad["activity"], bad["resource"].where(bad["resource"].notna(), None),
-                              bad["role"], strict=True)]
+            SELECT e.model, e.case_id, e.pos, e.activity, e.timestamp, e.resource, e.role
+            FROM _chk_ev e JOIN wrong w
+              ON e.model = w.model AND e.activity = w.activity AND e.role = w.role
+            ORDER BY e.case_id, e.pos""")
+    views = {sc.key: sc.view for sc in scopes}
+    sentences = []
+    for m, a, r, role in zip(bad["model"], bad["activity"],
+                             bad["resource"].where(bad["resource"].notna(), None), bad["role"],
+                             strict=True):
+        view = views[m]
+        pelaksana = view.model.roles[a]
+        sentences.append(text("wrong_role", language, step=view.step_words(a), resource=r or "-",
+                              peran=role, pelaksana=f"{view.role_name(pelaksana)} ({pelaksana})"))
     return _rows(bad, "wrong_role", sentences)
 
 
-def segregation_of_duties(scope: Scope) -> pd.DataFrame:
+def segregation_of_duties(scopes: Sequence[Scope]) -> pd.DataFrame:
     """The first event of the second step done by a resource who also did the first."""
-    sop = scope.view.sop
-    if sop is None:
+    rules = [(sc.key, rule.langkah[0], rule.langkah[1]) for sc in scopes if sc.view.sop
+             for rule in sc.view.sop.aturan if isinstance(rule, PemisahanTugas)]
+    if not rules:
         return empty_rows()
-    parts = []
-    for rule in sop.aturan:
-        if not isinstance(rule, PemisahanTugas):
-            continue
-        a, b = rule.langkah
-        hit = scope.wh.df("""
-            WITH ev AS (SELECT case_id, pos, activity, timestamp, resource FROM _chk_ev
-                        WHERE model = ? AND activity IN (?, ?) AND resource IS NOT NULL),
-                 both_steps AS (SELECT case_id, resource FROM ev GROUP BY case_id, resource
+    # one row per step of a rule, so that events meet their rules by equality
+    steps = pd.DataFrame([(k, m, step, step == b) for k, (m, a, b) in enumerate(rules)
+                          for step in (a, b)], columns=["rule", "model", "activity", "second"])
+    wh = scopes[0].wh
+    with wh.registered("_chk_sod", steps):
+        hit = wh.df("""
+            WITH ev AS (SELECT r.rule, r.second, e.case_id, e.pos, e.activity, e.timestamp,
+                               e.resource
+                        FROM _chk_ev e JOIN _chk_sod r
+                          ON e.model = r.model AND e.activity = r.activity
+                        WHERE e.resource IS NOT NULL),
+                 both_steps AS (SELECT rule, case_id, resource FROM ev
+                                GROUP BY rule, case_id, resource
                                 HAVING count(DISTINCT activity) = 2)
-            SELECT case_id, min(pos) AS pos, arg_min(activity, pos) AS activity,
+            SELECT rule, case_id, min(pos) AS pos, arg_min(activity, pos) AS activity,
                    arg_min(timestamp, pos) AS timestamp, arg_min(resource, pos) AS resource
-            FROM ev JOIN both_steps USING (case_id, resource)
-            WHERE activity = ? GROUP BY case_id ORDER BY case_id""", [scope.key, a, b, b])
-        sentences = [text("segregation_of_duties", scope.language, langkah_a=a, langkah_b=b,
-                          resource=r) for r in hit["resource"]]
-        parts.append(_rows(hit, "segregation_of_duties", sentences))
-    return pd.concat(parts, ignore_index=True) if parts else empty_rows()
+            FROM ev JOIN both_steps USING (rule, case_id, resource)
+            WHERE second GROUP BY rule, case_id ORDER BY rule, case_id""")
+    sentences = [text("segregation_of_duties", scopes[0].language, langkah_a=rules[k][1],
+                      langkah_b=rules[k][2], resource=r)
+                 for k, r in zip(hit["rule"], hit["resource"], strict=True)]
+    return _rows(hit, "segregation_of_duties", sentences)
 
 
 def _length_words(seconds: float, days: float, duration: Duration, language: str) -> str:
@@ -180,106 +187,130 @@ def _over(cal: WorkingCalendar, start: np.ndarray, end: np.ndarray, standard: li
     return over, seconds, days
 
 
-def step_overtime(scope: Scope) -> pd.DataFrame:
+def step_overtime(scopes: Sequence[Scope]) -> pd.DataFrame:
     """Candidates come as numbers (row id, standard, unit, instants as ns): no text column
     crosses to Python until a step is found over its standard."""
-    limits = dict(scope.view.model.waktu)
-    if not limits:
+    standards = [(sc, a, d) for sc in scopes for a, d in sorted(sc.view.model.waktu.items())]
+    if not standards:
         return empty_rows()
-    names = sorted(limits)
-    floors = pa.table({"activity": names, "k": list(range(len(names))),
-                       "floor_s": [elapsed_floor(limits[a]) for a in names]})
-    with scope.wh.registered("_chk_limits", floors):
-        found = scope.wh.arrow("""
-            SELECT e.rowid AS id, l.k, e.unit,
+    floors = pa.table({"model": [sc.key for sc, _, _ in standards],
+                       "activity": [a for _, a, _ in standards],
+                       "k": list(range(len(standards))),
+                       "floor_s": [elapsed_floor(d) for _, _, d in standards]})
+    wh = scopes[0].wh
+    with wh.registered("_chk_limits", floors):
+        found = wh.arrow("""
+            SELECT e.rowid AS id, l.k, e.model, e.unit,
                    epoch_ns(coalesce(e.start_timestamp, e.prev_ts)) AS origin_ns,
                    epoch_ns(e.timestamp) AS end_ns
-            FROM _chk_ev e JOIN _chk_limits l USING (activity)
-            WHERE e.model = ? AND coalesce(e.start_timestamp, e.prev_ts) IS NOT NULL
+            FROM _chk_ev e JOIN _chk_limits l
+              ON e.model = l.model AND e.activity = l.activity
+            WHERE coalesce(e.start_timestamp, e.prev_ts) IS NOT NULL
               AND epoch(e.timestamp) - epoch(coalesce(e.start_timestamp, e.prev_ts))
-                  > l.floor_s""", [scope.key])
+                  > l.floor_s""")
     if found.num_rows == 0:
         return empty_rows()
     ids = found.column("id").to_numpy()
     k = found.column("k").to_numpy()
+    models = found.column("model").to_numpy()
     start = found.column("origin_ns").to_numpy().astype("datetime64[ns]")
     end = found.column("end_ns").to_numpy().astype("datetime64[ns]")
     units = pd.Series(found.column("unit").to_pandas(), dtype=object)
     hit_ids, hit_seconds, hit_days = [], [], []
-    for where, cal in scope.calendar_groups(units):
-        over, seconds, days = _over(cal, start[where], end[where],
-                                    [limits[names[j]] for j in k[where]])
-        hit_ids.append(ids[where][over])
-        hit_seconds.append(seconds[over])
-        hit_days.append(days[over])
+    for sc in scopes:
+        mine = np.flatnonzero(models == sc.key)
+        for where, cal in sc.calendar_groups(units.iloc[mine]):
+            rows = mine[where]
+            over, seconds, days = _over(cal, start[rows], end[rows],
+                                        [standards[j][2] for j in k[rows]])
+            hit_ids.append(ids[rows][over])
+            hit_seconds.append(seconds[over])
+            hit_days.append(days[over])
     hits = pa.table({"id": np.concatenate(hit_ids), "seconds": np.concatenate(hit_seconds),
                      "days": np.concatenate(hit_days)})
     if hits.num_rows == 0:
         return empty_rows()
-    with scope.wh.registered("_chk_hits", hits):
-        hit = scope.wh.df("""SELECT e.case_id, e.pos, e.activity, e.timestamp, h.seconds, h.days
-                             FROM _chk_hits h JOIN _chk_ev e ON e.rowid = h.id
-                             ORDER BY e.case_id, e.pos""")
-    sentences = [text("step_overtime", scope.language, step=scope.view.step_words(a),
-                      lama=_length_words(s, d, limits[a], scope.language),
-                      standar=limits[a].text)
-                 for a, s, d in zip(hit["activity"], hit["seconds"], hit["days"], strict=True)]
+    with wh.registered("_chk_hits", hits):
+        hit = wh.df("""SELECT e.model, e.case_id, e.pos, e.activity, e.timestamp, h.seconds,
+                              h.days
+                       FROM _chk_hits h JOIN _chk_ev e ON e.rowid = h.id
+                       ORDER BY e.case_id, e.pos""")
+    views = {sc.key: sc.view for sc in scopes}
+    language = scopes[0].language
+    sentences = []
+    for m, a, sec, d in zip(hit["model"], hit["activity"], hit["seconds"], hit["days"],
+                            strict=True):
+        view = views[m]
+        limit = view.model.waktu[a]
+        sentences.append(text("step_overtime", language, step=view.step_words(a),
+                              lama=_length_words(sec, d, limit, language), standar=limit.text))
     return _rows(hit, "step_overtime", sentences)
 
 
-def service_table(scope: Scope) -> pd.DataFrame | None:
-    """The service-standard verdict per case (:func:`pipeline.timing.judge_service`), or None
-    when there is no promise.
+def service_tables(scopes: Sequence[Scope]) -> dict[int, pd.DataFrame]:
+    """The service-standard verdict per case (:func:`pipeline.timing.judge_service`) for each
+    model with a promise, by model number.
 
-    The clock is worked out in SQL by the rules of :func:`pipeline.timing.service_status`: it
-    stops at the first ``selesai`` (else at the last event of a finished case: one with
-    ``selesai`` or an end step) and starts at the last ``mulai`` before the stop (before the
-    report date while open; without ``mulai``: the first event). Also the event that stopped
-    the clock (the first of the case at that instant), for the deviation row."""
-    promise = scope.view.model.jangka_waktu
-    if promise is None or scope.cases.empty:
-        return None
-    sop = scope.view.sop
-    mulai = sop.standar_pelayanan.mulai if sop is not None else None
-    selesai = sop.standar_pelayanan.selesai if sop is not None else None
-    ends = sorted(scope.view.end_steps)
-    with stage("clock (SQL)"):
-        clock = _clock(scope, selesai, mulai, ends)
+    The clock is worked out in SQL, for every model in one pass, by the rules of
+    :func:`pipeline.timing.service_status`: it stops at the first ``selesai`` (else at the
+    last event of a finished case: one with ``selesai`` or an end step) and starts at the last
+    ``mulai`` before the stop (before the report date while open; without ``mulai``: the
+    first event). Also the event that stopped the clock (the first of the case at that
+    instant), for the deviation row."""
+    promised = [sc for sc in scopes
+                if sc.view.model.jangka_waktu is not None and not sc.cases.empty]
+    if not promised:
+        return {}
+    sides = [(sc.view.sop.standar_pelayanan if sc.view.sop is not None else None)
+             for sc in promised]
+    rules = pd.DataFrame({
+        "model": pd.Series([sc.key for sc in promised], dtype="int64"),
+        "selesai": pd.Series([s.selesai if s else None for s in sides], dtype=object),
+        "mulai": pd.Series([s.mulai if s else None for s in sides], dtype=object),
+        "ends": pd.Series([sorted(sc.view.end_steps) for sc in promised], dtype=object)})
+    with stage("clock (SQL)"), promised[0].wh.registered("_chk_clock_rules", rules):
+        clock = _clock(promised[0].wh, promised[0].as_of)
+    out = {}
     with stage("deadlines and verdicts"):
         for column in ("clock_start", "clock_stop"):
             clock[column] = _utc_naive(clock[column])
-        return judge_service(clock, dict(scope.calendars), promise, scope.as_of)
+        parts = dict(iter(clock.groupby("model", sort=False)))
+        for sc in promised:
+            mine = parts.get(sc.key, clock.iloc[:0]).drop(columns="model").reset_index(drop=True)
+            promise = sc.view.model.jangka_waktu
+            if promise is not None:  # as chosen above
+                out[sc.key] = judge_service(mine, dict(sc.calendars), promise, sc.as_of)
+    return out
 
 
-def _clock(scope: Scope, selesai: str | None, mulai: str | None, ends: list[str]
-           ) -> pd.DataFrame:
-    return scope.wh.df("""
-        WITH ev AS (SELECT case_id, pos, activity, timestamp, unit FROM _chk_ev
-                    WHERE model = $model),
+def _clock(wh: Warehouse, cut: pd.Timestamp) -> pd.DataFrame:
+    return wh.df("""
+        WITH ev AS (SELECT e.model, e.case_id, e.pos, e.activity, e.timestamp, e.unit,
+                           r.selesai, r.mulai, r.ends
+                    FROM _chk_ev e JOIN _chk_clock_rules r ON r.model = e.model),
         per_case AS (
-            SELECT case_id, any_value(unit) AS unit, arg_min(timestamp, pos) AS first_ts,
-                   max(timestamp) AS last_ts,
-                   min(timestamp) FILTER (WHERE activity = $selesai) AS stop_selesai,
-                   bool_or(list_contains($ends, activity)) AS has_end
-            FROM ev GROUP BY case_id),
+            SELECT model, case_id, any_value(unit) AS unit, any_value(mulai) AS mulai,
+                   arg_min(timestamp, pos) AS first_ts, max(timestamp) AS last_ts,
+                   min(timestamp) FILTER (WHERE activity = selesai) AS stop_selesai,
+                   bool_or(list_contains(ends, activity)) AS has_end
+            FROM ev GROUP BY model, case_id),
         stopped AS (
             SELECT *, stop_selesai IS NOT NULL OR has_end AS finished,
                    coalesce(stop_selesai, CASE WHEN has_end THEN last_ts END) AS clock_stop
             FROM per_case)
         -- back to the events only for mulai and the instant of the stop (few per case)
-        SELECT s.case_id, any_value(s.unit) AS unit, any_value(s.finished) AS finished,
-               any_value(s.clock_stop) AS clock_stop,
-               CASE WHEN $mulai IS NULL THEN any_value(s.first_ts)
-                    ELSE max(e.timestamp) FILTER (WHERE e.activity = $mulai AND e.timestamp <=
+        SELECT s.model, s.case_id, any_value(s.unit) AS unit,
+               any_value(s.finished) AS finished, any_value(s.clock_stop) AS clock_stop,
+               CASE WHEN any_value(s.mulai) IS NULL THEN any_value(s.first_ts)
+                    ELSE max(e.timestamp) FILTER (WHERE e.activity = s.mulai AND e.timestamp <=
                         CASE WHEN s.finished THEN s.clock_stop ELSE $cut END) END AS clock_start,
                min(e.pos) FILTER (WHERE e.timestamp = s.clock_stop) AS stop_pos,
                arg_min(e.activity, e.pos) FILTER (WHERE e.timestamp = s.clock_stop)
                    AS stop_activity
         FROM stopped s LEFT JOIN ev e ON e.case_id = s.case_id
-             AND (e.activity = $mulai OR e.timestamp = s.clock_stop)
-        GROUP BY s.case_id
-        ORDER BY s.case_id""", {"model": scope.key, "selesai": selesai, "mulai": mulai,
-                                "ends": ends, "cut": scope.as_of.to_pydatetime()})
+             AND (e.activity = s.mulai OR e.timestamp = s.clock_stop)
+        GROUP BY s.model, s.case_id
+        ORDER BY s.model, s.case_id""", {"cut": cut.to_pydatetime()})
 
 
 def _utc_naive(values: pd.Series) -> np.ndarray:
@@ -321,7 +352,7 @@ def sla_breach(scope: Scope, status: pd.DataFrame | None) -> pd.DataFrame:
     return out[ROW_COLUMNS]
 
 
-CASE_CHECKS: dict[str, Callable[[Scope], pd.DataFrame]] = {
+CASE_CHECKS: dict[str, Callable[[Sequence[Scope]], pd.DataFrame]] = {
     "wrong_role": wrong_role,
     "segregation_of_duties": segregation_of_duties,
     "step_overtime": step_overtime,
