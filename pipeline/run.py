@@ -96,10 +96,9 @@ def run(logs: Sequence[str | Path], sops: Sequence[str | Path], out_dir: str | P
                            if written and manifest.exists() else None)
         data = {
             "inputs": {
-                "logs": [{"file": Path(r.file).name, "sha256": file_hash(Path(p)),
+                "logs": [{"file": Path(r.file).name, "sha256": r.sha256,
                           "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
-                          "rows_quarantined": r.rows_quarantined}
-                         for r, p in zip(loads, logs, strict=True)],
+                          "rows_quarantined": r.rows_quarantined} for r in loads],
                 "mapping": ({"file": Path(mapping).name, "sha256": file_hash(Path(mapping))}
                             if mapping else None),
             },

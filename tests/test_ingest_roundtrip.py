@@ -92,3 +92,23 @@ def test_events_written_and_loaded_back_are_equal(rows, name):
         want = sorted(want, key=lambda w: list(dict.fromkeys(r[0] for r in rows)).index(w[0]))
     assert [(c, a, t.astimezone(dt.UTC), res) for c, a, t, res in got] == \
         [(c, a, t.astimezone(dt.UTC), res) for c, a, t, res in want]
+
+
+def test_a_file_staged_in_several_groups_loads_every_row_once_in_order(tmp_path, monkeypatch):
+    # large files reach DuckDB in groups of batches (load.STAGE_ROWS): shrink both sizes so
+    # that 30 rows make ten reader batches and four groups, with the last group a short one
+    from pipeline.ingest import load, readers
+
+    monkeypatch.setattr(readers, "BATCH_ROWS", 3)
+    monkeypatch.setattr(load, "STAGE_ROWS", 8)
+    rows = [(f"KK-{i % 4}", f"langkah {i}", dt.datetime(2025, 3, 1 + i % 20, 8, i), 7 * 60,
+             f"petugas {i % 3}") for i in range(30)]
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    _write_parquet(tmp_path / "log.parquet", rows)
+    with open_warehouse(":memory:") as wh:
+        [r] = ingest_files(wh, [tmp_path / "log.parquet"], tmp_path / "m.yaml",
+                           Settings(db=":memory:"))
+        got = wh.rows("SELECT source_row, case_id, activity, resource FROM events "
+                      "ORDER BY source_row")
+    assert (r.rows_read, r.rows_loaded) == (30, 30)
+    assert got == [(i + 1, c, a, res) for i, (c, a, _, _, res) in enumerate(rows)]

@@ -4,6 +4,7 @@ fitness equals pm4py's own alignments on the same log and net."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 
@@ -53,6 +54,9 @@ def test_run_on_the_kk_sample_finds_the_planted_deviations(settings, tmp_path):
     assert all(cases.loc[c, "jumlah_penyimpangan"] == str(n) for c, n in counts.items())
     manifest = json.loads(result.manifest.read_text())
     assert manifest["inputs"]["logs"][0]["rows_quarantined"] == 1
+    # the log's hash is the one taken when it was read (lineage): that of its bytes
+    assert manifest["inputs"]["logs"][0]["sha256"] == hashlib.sha256(
+        SAMPLE.read_bytes()).hexdigest()
     assert {s["nomor_sop"] for s in manifest["sop"]} >= {"470/012/DUKCAPIL/2024"}
     assert manifest["parameters"]["as_of"] == "2025-03-12T02:50:00+00:00"
     assert manifest["calendar"][0]["holidays_version"]
