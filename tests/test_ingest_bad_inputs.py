@@ -154,3 +154,16 @@ def test_an_impossible_date_with_an_offset_is_quarantined_not_rolled_over(wareho
     assert [str(t) for (t,) in warehouse.rows(
         "SELECT timestamp FROM events ORDER BY timestamp")] == [
         "2025-02-28 02:00:00+00:00", "2025-03-01 03:00:00+00:00"]
+
+
+def test_quality_counts_cases_that_stall_longer_than_the_gap_days(warehouse, settings, tmp_path):
+    # KK-1 waits 40 days between two steps; KK-2 spans 45 days in steps of 15 (no stall);
+    # KK-3 is done in a day. Only KK-1 stalls more than the default 30 days.
+    log = tmp_path / "stalls.csv"
+    log.write_text("NO_PERMOHONAN;AKTIVITAS;WAKTU;PETUGAS\n"
+                   "KK-1;ajukan;01/03/2025 08:00;P1\nKK-1;periksa;10/04/2025 08:00;P1\n"
+                   "KK-2;ajukan;01/03/2025 08:00;P1\nKK-2;periksa;16/03/2025 08:00;P1\n"
+                   "KK-2;validasi;31/03/2025 08:00;P1\nKK-2;cetak;15/04/2025 08:00;P1\n"
+                   "KK-3;ajukan;03/03/2025 08:00;P1\nKK-3;cetak;03/03/2025 15:00;P1\n")
+    [r] = ingest_files(warehouse, [log], COUNTER, settings)
+    assert (r.quality["cases_with_gaps"], r.quality["longest_gap_days"]) == (1, 40.0)
