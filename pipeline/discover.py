@@ -106,16 +106,20 @@ def _case_conditions(f: Filter) -> tuple[list[str], list[Any]]:
     return conds, params
 
 
+def _case_filter(f: Filter) -> tuple[str, list[Any]]:
+    """A WHERE clause keeping the events of the cases ``f`` keeps ("" for all), and its
+    parameters."""
+    conds, params = _case_conditions(f)
+    if not conds:
+        return "", params
+    return ("WHERE case_id IN (SELECT case_id FROM events GROUP BY case_id HAVING "
+            + " AND ".join(conds) + ")"), params
+
+
 def scope_sql(f: Filter, *, columns: str = "") -> tuple[str, list[Any]]:
     """CTEs ending in ``ev(case_id, activity, ts, pos[, columns])``: the kept events, ``pos``
     numbering each case's events in the stable order from 1."""
-    conds, params = _case_conditions(f)
-    where = ""
-    if conds:
-        where = (
-            "WHERE case_id IN (SELECT case_id FROM events GROUP BY case_id HAVING "
-            + " AND ".join(conds) + ")"
-        )
+    where, params = _case_filter(f)
     extra = f", {columns}" if columns else ""
     sql = f"""
         ordered AS (
@@ -144,6 +148,12 @@ _RANKED = """
 
 
 def _variant_sql(f: Filter) -> tuple[str, list[Any]]:
+    if f.coverage >= 1:  # every variant: each case's trace straight from its events, one sort
+        where, params = _case_filter(f)
+        return f"""WITH
+        vtraces AS (SELECT case_id, list(activity ORDER BY {_ORDER}) AS trace
+                    FROM events {where} GROUP BY case_id),
+        vcounted AS (SELECT trace, count(*) AS cases FROM vtraces GROUP BY trace)""", params
     scope, params = scope_sql(f)
     sql = f"""{scope},
         vtraces AS (SELECT case_id, list(activity ORDER BY pos) AS trace
