@@ -29,16 +29,23 @@ def version() -> str:
     return metadata.version("holidays")
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """Where the table is kept; None when there is no home folder to put it in."""
     if os.environ.get("SOPMINE_CACHE_DIR"):
         return Path(os.environ["SOPMINE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sopmine"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "sopmine"
+    try:
+        return Path.home() / ".cache" / "sopmine"
+    except RuntimeError:  # no HOME and no passwd entry (a container's arbitrary user)
+        return None
 
 
-def _file(country: str, categories: tuple[str, ...]) -> Path:
-    name = f"holidays-{version()}-{country}-{'+'.join(categories)}.json"
-    return cache_dir() / name
+def _file(country: str, categories: tuple[str, ...]) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / f"holidays-{version()}-{country}-{'+'.join(categories)}.json"
 
 
 def _from_package(country: str, categories: tuple[str, ...],
@@ -55,25 +62,36 @@ def _table(country: str, categories: tuple[str, ...]) -> tuple[int, int, dict[dt
     """(first year, last year, days off) for the years on disk, computing them when missing.
     Raises what the package raises for an unknown country or category."""
     path = _file(country, categories)
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        return (int(stored["first"]), int(stored["last"]),
-                {dt.date.fromisoformat(d): str(n) for d, n in stored["days"].items()})
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    if path is not None:
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            return (int(stored["first"]), int(stored["last"]),
+                    {dt.date.fromisoformat(d): str(n) for d, n in stored["days"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # missing or damaged: computed again below
     days = _from_package(country, categories, FIRST_YEAR, LAST_YEAR)
-    text = json.dumps({"first": FIRST_YEAR, "last": LAST_YEAR,
-                       "days": {d.isoformat(): n for d, n in sorted(days.items())}},
-                      ensure_ascii=False)
-    try:  # written whole and renamed: a reader never sees half a file
+    if path is not None:
+        _write(path, json.dumps({"first": FIRST_YEAR, "last": LAST_YEAR,
+                                 "days": {d.isoformat(): n for d, n in sorted(days.items())}},
+                                ensure_ascii=False))
+    return FIRST_YEAR, LAST_YEAR, days
+
+
+def _write(path: Path, text: str) -> None:
+    """Write whole and rename, so a reader never sees half a file; on any failure leave no
+    partial file and carry on without the cache."""
+    tmp: str | None = None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
                                          suffix=".tmp", delete=False) as out:
+            tmp = out.name
             out.write(text)
-        os.replace(out.name, path)
+        os.chmod(tmp, 0o644)  # readable by others sharing the cache folder
+        os.replace(tmp, path)
     except OSError:
-        pass
-    return FIRST_YEAR, LAST_YEAR, days
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def days_off(country: str, categories: tuple[str, ...], first: int, last: int

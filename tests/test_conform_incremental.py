@@ -125,3 +125,32 @@ def test_a_check_with_other_settings_in_between_does_not_break_reuse(months, tmp
         assert _results(wh, third.run_id) == _results(wh, first.run_id)
         assert _results(wh, english.run_id) == in_english
         assert in_english != _results(wh, first.run_id)
+
+
+def test_results_stored_by_an_earlier_schema_read_the_same_after_the_upgrade(tmp_path,
+                                                                              monkeypatch):
+    # a warehouse written before results were held by reference (schema 2: case_results and
+    # deviations were tables) is migrated on opening; its runs read exactly as before
+    from pipeline import warehouse as wmod
+
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(wmod, "SCHEMA_VERSION", 2)
+    with open_warehouse(path) as old:
+        old.execute("""INSERT INTO check_runs VALUES (1, now(), TIMESTAMPTZ '2025-03-31 16:00+07',
+                       'id', '{}', '[]', 2, 1, 1, 1)""")
+        old.execute("""INSERT INTO case_results VALUES
+            (1, 'KK-1', 'kk-baru', 'Dukcapil', 'SOP KK', '470/012', DATE '2024-01-02', 'm', 'v', 'selesai',
+             TIMESTAMPTZ '2025-03-03 08:00+07', TIMESTAMPTZ '2025-03-05 10:00+07', 0.9, 1, 2, 5,
+             '5 hari kerja', true, 4, 'Asia/Jakarta', NULL),
+            (1, 'KK-2', 'kk-baru', NULL, 'SOP KK', '470/012', DATE '2024-01-02', 'm', 'v', 'berjalan',
+             TIMESTAMPTZ '2025-03-28 08:00+07', NULL, 1.0, 0, NULL, 5, '5 hari kerja', NULL, 2,
+             'Asia/Jakarta', NULL)""")
+        old.execute("""INSERT INTO deviations VALUES (1, 'KK-1', 1, 'skipped_step', 'validasi',
+                       NULL, NULL, 'Langkah validasi dilewati.')""")
+        before = _results(old, 1)
+    monkeypatch.setattr(wmod, "SCHEMA_VERSION", 3)
+    with open_warehouse(path) as new:
+        assert new.schema_version() == 3
+        assert _results(new, 1) == before
+        assert len(before[0]) == 2 and len(before[1]) == 1
+        assert new.rows("SELECT DISTINCT first_run, last_run FROM case_result_rows") == [(1, 1)]

@@ -72,3 +72,27 @@ def test_working_time_with_the_table_stored_does_not_import_the_holidays_package
     imported = [subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True,
                                capture_output=True, text=True).stdout.strip() for _ in range(2)]
     assert imported == ["True", "False"]
+
+
+def test_no_home_folder_means_no_cache_not_a_failure(monkeypatch):
+    # a container's arbitrary user: no HOME, no passwd entry, no XDG_CACHE_HOME
+    for name in ("SOPMINE_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(holiday_table.Path, "home", staticmethod(no_home))
+    holiday_table._table.cache_clear()
+    try:
+        assert holiday_table.days_off(*ID, 2025, 2025) == _package(2025, 2025)
+    finally:
+        holiday_table._table.cache_clear()
+
+
+def test_a_stored_file_of_the_wrong_shape_is_computed_again(cache):
+    cache.mkdir()
+    (cache / f"holidays-{holidays.__version__}-ID-public+government.json").write_text(
+        '{"first": 2000, "last": 2050, "days": ["2025-01-01"]}')
+    assert holiday_table.days_off(*ID, 2025, 2025) == _package(2025, 2025)
+    assert not list(cache.glob("*.tmp"))
