@@ -265,11 +265,18 @@ def service_tables(scopes: Sequence[Scope]) -> dict[int, pd.DataFrame]:
              for sc in promised]
     rules = pd.DataFrame({
         "model": pd.Series([sc.key for sc in promised], dtype="int64"),
-        "selesai": pd.Series([s.selesai if s else None for s in sides], dtype=object),
-        "mulai": pd.Series([s.mulai if s else None for s in sides], dtype=object),
-        "ends": pd.Series([sorted(sc.view.end_steps) for sc in promised], dtype=object)})
-    with stage("clock (SQL)"), promised[0].wh.registered("_chk_clock_rules", rules):
-        clock = _clock(promised[0].wh, promised[0].as_of)
+        "mulai": pd.Series([s.mulai if s else None for s in sides], dtype=object)})
+    # the steps that stop the clock, one row per (model, step): joined, not a list per event
+    stops = pd.DataFrame(
+        [(sc.key, a, a in sc.view.end_steps, bool(s and a == s.selesai))
+         for sc, s in zip(promised, sides, strict=True)
+         for a in sorted(set(sc.view.end_steps) | ({s.selesai} if s and s.selesai else set()))],
+        columns=["model", "activity", "is_end", "is_selesai"]).astype(
+            {"model": "int64", "activity": object, "is_end": bool, "is_selesai": bool})
+    wh = promised[0].wh
+    with stage("clock (SQL)"), wh.registered("_chk_clock_rules", rules), \
+            wh.registered("_chk_clock_stops", stops):
+        clock = _clock(wh, promised[0].as_of)
     out = {}
     with stage("deadlines and verdicts"):
         for column in ("clock_start", "clock_stop"):
@@ -284,20 +291,21 @@ def service_tables(scopes: Sequence[Scope]) -> dict[int, pd.DataFrame]:
 
 
 def _clock(wh: Warehouse, cut: pd.Timestamp) -> pd.DataFrame:
+    # _chk_ev is read twice but never copied: a CTE of the events would be materialised
+    # (with the rules on every row), which spills at ten million events
     return wh.df("""
-        WITH ev AS (SELECT e.model, e.case_id, e.pos, e.activity, e.timestamp, e.unit,
-                           r.selesai, r.mulai, r.ends
-                    FROM _chk_ev e JOIN _chk_clock_rules r ON r.model = e.model),
-        per_case AS (
-            SELECT model, case_id, any_value(unit) AS unit, any_value(mulai) AS mulai,
-                   arg_min(timestamp, pos) AS first_ts, max(timestamp) AS last_ts,
-                   min(timestamp) FILTER (WHERE activity = selesai) AS stop_selesai,
-                   bool_or(list_contains(ends, activity)) AS has_end
-            FROM ev GROUP BY model, case_id),
+        WITH per_case AS (
+            SELECT e.model, e.case_id, any_value(e.unit) AS unit,
+                   arg_min(e.timestamp, e.pos) AS first_ts, max(e.timestamp) AS last_ts,
+                   min(e.timestamp) FILTER (WHERE k.is_selesai) AS stop_selesai,
+                   coalesce(bool_or(k.is_end), false) AS has_end
+            FROM _chk_ev e SEMI JOIN _chk_clock_rules r ON r.model = e.model
+            LEFT JOIN _chk_clock_stops k ON k.model = e.model AND k.activity = e.activity
+            GROUP BY e.model, e.case_id),
         stopped AS (
-            SELECT *, stop_selesai IS NOT NULL OR has_end AS finished,
-                   coalesce(stop_selesai, CASE WHEN has_end THEN last_ts END) AS clock_stop
-            FROM per_case)
+            SELECT p.*, r.mulai, p.stop_selesai IS NOT NULL OR p.has_end AS finished,
+                   coalesce(p.stop_selesai, CASE WHEN p.has_end THEN p.last_ts END) AS clock_stop
+            FROM per_case p JOIN _chk_clock_rules r ON r.model = p.model)
         -- back to the events only for mulai and the instant of the stop (few per case)
         SELECT s.model, s.case_id, any_value(s.unit) AS unit,
                any_value(s.finished) AS finished, any_value(s.clock_stop) AS clock_stop,
@@ -307,7 +315,7 @@ def _clock(wh: Warehouse, cut: pd.Timestamp) -> pd.DataFrame:
                min(e.pos) FILTER (WHERE e.timestamp = s.clock_stop) AS stop_pos,
                arg_min(e.activity, e.pos) FILTER (WHERE e.timestamp = s.clock_stop)
                    AS stop_activity
-        FROM stopped s LEFT JOIN ev e ON e.case_id = s.case_id
+        FROM stopped s LEFT JOIN _chk_ev e ON e.case_id = s.case_id
              AND (e.activity = s.mulai OR e.timestamp = s.clock_stop)
         GROUP BY s.model, s.case_id
         ORDER BY s.model, s.case_id""", {"cut": cut.to_pydatetime()})
