@@ -78,8 +78,9 @@ def parse_as_of(value: Any, timezone: str) -> pd.Timestamp:
     return ts.tz_localize(timezone) if ts.tzinfo is None else ts
 
 
-#: SQL condition keeping the cases a check must compute (the rest are reused, :func:`_reusable`)
-_TODO = "case_id IN (SELECT case_id FROM _todo)"
+#: the columns of ``events`` a check reads
+_CHECKED = ("case_id, activity, timestamp, start_timestamp, resource, role, layanan, unit, "
+            "load_id, source_row")
 
 
 def _parameters(settings: Settings, closed: bool, staff: Mapping[str, str] | None,
@@ -186,6 +187,7 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
     """TEMP table ``_chk_cases``: one row per case to check (trace, counts, first and last
     instant, layanan, unit, the number of its model version or -1, a note), and the model
     versions by number. Versions are chosen once per (layanan, local date), not per case."""
+    source = _source(wh, cut, reusing)
     wh.execute(f"""
         CREATE OR REPLACE TEMP TABLE _chk_cf AS
         SELECT case_id,
@@ -198,8 +200,8 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
                arg_min(unit, ({_ORDER})) FILTER (WHERE unit IS NOT NULL) AS unit,
                -- the local date of the first event, once per case
                CAST(timezone(?, min(timestamp)) AS DATE) AS day
-        FROM events WHERE timestamp <= ? AND {_TODO if reusing else "TRUE"}
-        GROUP BY case_id""", [settings.timezone, cut.to_pydatetime()])
+        FROM {source} WHERE timestamp <= ? GROUP BY case_id""",
+               [settings.timezone, cut.to_pydatetime()])
     pairs = wh.df("""SELECT DISTINCT layanan, day FROM _chk_cf
                      ORDER BY layanan NULLS FIRST, day""")
     pairs["day"] = pd.to_datetime(pairs["day"]).dt.date
@@ -230,7 +232,20 @@ def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings:
     return views
 
 
-def _event_table(wh: Warehouse, cut: pd.Timestamp, staff: Mapping[str, str] | None) -> None:
+def _source(wh: Warehouse, cut: pd.Timestamp, reusing: bool) -> str:
+    """The table the check reads events from: ``events`` itself, or when most results are
+    reused, TEMP table ``_chk_src`` with only the events of the cases in ``_todo`` (one scan
+    of the warehouse instead of one per step)."""
+    if not reusing:
+        return "events"
+    wh.execute(f"""CREATE OR REPLACE TEMP TABLE _chk_src AS SELECT {_CHECKED} FROM events
+                   WHERE timestamp <= ? AND case_id IN (SELECT case_id FROM _todo)""",
+               [cut.to_pydatetime()])
+    return "_chk_src"
+
+
+def _event_table(wh: Warehouse, cut: pd.Timestamp, staff: Mapping[str, str] | None,
+                 source: str) -> None:
     """TEMP table ``_chk_ev``: the events of the cases that have a model, numbered within
     their case (``pos``), with the previous event's time, the case's unit and model."""
     role, join = "e.role", ""
@@ -246,7 +261,7 @@ def _event_table(wh: Warehouse, cut: pd.Timestamp, staff: Mapping[str, str] | No
                    e.timestamp, e.start_timestamp, lag(e.timestamp) OVER w AS prev_ts,
                    e.resource, {role} AS role, c.unit, c.model,
                    row_number() OVER w = c.events AS is_last
-            FROM events e JOIN _chk_cases c USING (case_id) {join}
+            FROM {source} e JOIN _chk_cases c USING (case_id) {join}
             WHERE e.timestamp <= ? AND c.model >= 0
             WINDOW w AS (PARTITION BY e.case_id ORDER BY e.{_ORDER.replace(', ', ', e.')})""",
                    [cut.to_pydatetime()])
@@ -396,7 +411,7 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
         with stage("cases and SOP versions"):
             views = _case_table(wh, cut, library, settings, lang, reused_from is not None)
         with stage("events"):
-            _event_table(wh, cut, staff)
+            _event_table(wh, cut, staff, "events" if reused_from is None else "_chk_src")
         variants, aligned = _variants(wh, views, lang, closed, workers)
         wh.execute(_ROWS_TABLE)
         with stage("variant deviations to cases"):
@@ -418,8 +433,8 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
             run_id, reused = _store(wh, views, times, settings, library_models, params, cut,
                                     lang, variants, aligned, reused_from)
     finally:
-        for table in ("_chk_cf", "_chk_cases", "_chk_ev", "_chk_vf", "_chk_vfind", "_chk_rows",
-                      "_todo"):
+        for table in ("_chk_src", "_chk_cf", "_chk_cases", "_chk_ev", "_chk_vf", "_chk_vfind",
+                      "_chk_rows", "_todo"):
             wh.execute(f"DROP TABLE IF EXISTS {table}")
     totals = wh.rows("""SELECT count(*), count(*) FILTER (WHERE sop IS NULL),
                                count(DISTINCT (model_hash, variant_hash))
