@@ -167,3 +167,13 @@ def test_quality_counts_cases_that_stall_longer_than_the_gap_days(warehouse, set
                    "KK-3;ajukan;03/03/2025 08:00;P1\nKK-3;cetak;03/03/2025 15:00;P1\n")
     [r] = ingest_files(warehouse, [log], COUNTER, settings)
     assert (r.quality["cases_with_gaps"], r.quality["longest_gap_days"]) == (1, 40.0)
+
+
+def test_same_step_at_the_same_time_by_two_officers_is_not_an_identical_event(warehouse,
+                                                                            settings, tmp_path):
+    log = tmp_path / "two-officers.csv"
+    log.write_text("NO_PERMOHONAN;AKTIVITAS;WAKTU;PETUGAS\n"
+                   "KK-1;periksa;05/03/2025 08:30;P01\nKK-1;periksa;05/03/2025 08:30;P02\n"
+                   "KK-2;periksa;05/03/2025 08:30;P01\nKK-2;periksa;05/03/2025 08:30;P01\n")
+    [r] = ingest_files(warehouse, [log], COUNTER, settings)
+    assert r.quality["identical_events"] == 1  # KK-2's pair only
