@@ -8,7 +8,10 @@
    prefix. Moves and sequence rules become deviations per variant (:mod:`.flow`).
 3. The per-case checks (roles, segregation of duties, step times, the service promise) run
    set-based over the events (:mod:`.checks`).
-4. One run is stored: ``check_runs``, ``case_results``, ``deviations``.
+4. One run is stored: ``check_runs``, and its rows in ``case_result_rows`` and
+   ``deviation_rows`` (read through the views ``case_results`` and ``deviations``). Finished
+   cases an earlier run already judged, and that nothing new touches, are not computed
+   again: their rows are extended to the new run (:func:`_reusable`, :func:`_keep`).
 
 The events never come to Python as a whole: cases, numbered events and deviation rows are
 TEMP tables (``_chk_*``, dropped at the end), variants are the distinct traces of a model,
