@@ -21,6 +21,7 @@ events with equal timestamps keep the order of the file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -162,19 +163,33 @@ def _variant_sql(f: Filter) -> tuple[str, list[Any]]:
     return sql, params
 
 
+def _counted(wh: Warehouse, f: Filter) -> str:
+    """A TEMP table ``(trace, cases)`` of the variants ``f`` keeps, made once per filter and
+    state of the events on this connection: variants, DFG and start/end activities (and a
+    report asking them per service) share one sort of the events. A new load (another
+    event count or last load) makes a new table."""
+    count, last = wh.rows("SELECT count(*), max(load_id) FROM events")[0]
+    key = hashlib.sha256(repr((f, count, last)).encode()).hexdigest()[:16]
+    name = f"_discover_variants_{key}"
+    if not wh.has_table(name):
+        sql, params = _variant_sql(f)
+        wh.execute(f"CREATE TEMP TABLE {name} AS {sql} SELECT trace, cases FROM vcounted",
+                   params)
+    return name
+
+
 # --- measures -------------------------------------------------------------------------------
 
 
 def variants(wh: Warehouse, f: Filter = Filter()) -> pd.DataFrame:
     """One row per variant, most frequent first: ``variant`` (rank from 1), ``activities``
     (a list), ``text`` (joined by ' → '), ``length``, ``cases``, ``share``, ``cumulative``."""
-    sql, params = _variant_sql(f)
-    df = wh.df(f"""{sql}
+    df = wh.df(f"""
         SELECT trace AS activities, len(trace) AS length, cases,
                cases / sum(cases) OVER () AS share,
                sum(cases) OVER (ORDER BY cases DESC, trace ROWS UNBOUNDED PRECEDING)
                    / sum(cases) OVER () AS cumulative
-        FROM vcounted ORDER BY cases DESC, trace""", params)
+        FROM {_counted(wh, f)} ORDER BY cases DESC, trace""")
     df.insert(0, "variant", np.arange(1, len(df) + 1))
     df.insert(2, "text", [ARROW.join(a) for a in df["activities"]])
     return df.astype({"length": "int64", "cases": "int64"})
@@ -183,28 +198,27 @@ def variants(wh: Warehouse, f: Filter = Filter()) -> pd.DataFrame:
 def dfg(wh: Warehouse, f: Filter = Filter()) -> pd.DataFrame:
     """Directly-follows edges ``source, target, count`` (occurrences) and ``cases`` (cases
     taking the edge at least once), most frequent first. Counted once per variant, weighted."""
-    sql, params = _variant_sql(f)
-    return wh.df(f"""{sql},
+    return wh.df(f"""WITH
         pairs AS (
             SELECT trace, cases, unnest(list_zip(trace[1:len(trace) - 1], trace[2:])) AS p
-            FROM vcounted WHERE len(trace) > 1),
+            FROM {_counted(wh, f)} WHERE len(trace) > 1),
         per_variant AS (
             SELECT cases, p[1] AS source, p[2] AS target, count(*) AS times
             FROM pairs GROUP BY trace, cases, p)
         SELECT source, target, sum(times * cases)::BIGINT AS count, sum(cases)::BIGINT AS cases
         FROM per_variant GROUP BY source, target
-        ORDER BY count DESC, source, target""", params)
+        ORDER BY count DESC, source, target""")
 
 
 def start_end(wh: Warehouse, f: Filter = Filter()) -> pd.DataFrame:
     """Per activity, the number of cases that ``start`` and ``end`` with it."""
-    sql, params = _variant_sql(f)
-    return wh.df(f"""{sql}
+    counted = _counted(wh, f)
+    return wh.df(f"""
         SELECT activity, sum(s)::BIGINT AS start, sum(e)::BIGINT AS "end" FROM (
-            SELECT trace[1] AS activity, cases AS s, 0 AS e FROM vcounted
+            SELECT trace[1] AS activity, cases AS s, 0 AS e FROM {counted}
             UNION ALL
-            SELECT trace[len(trace)], 0, cases FROM vcounted)
-        GROUP BY activity ORDER BY start DESC, "end" DESC, activity""", params)
+            SELECT trace[len(trace)], 0, cases FROM {counted})
+        GROUP BY activity ORDER BY start DESC, "end" DESC, activity""")
 
 
 def _pairs(wh: Warehouse, f: Filter, *, per_case: bool = False) -> tuple[pd.DataFrame, list[str]]:

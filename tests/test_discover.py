@@ -93,6 +93,23 @@ def test_dfg_variants_and_start_end_of_a_tiny_log(warehouse, settings, tmp_path)
     assert "periksa" not in ends.index  # neither starts nor ends a case
 
 
+def test_a_new_load_is_seen_by_the_next_discovery_on_the_same_connection(warehouse, settings,
+                                                                        tmp_path):
+    # variants, DFG and start/end share one table of traces per filter; a notebook that loads
+    # another month and asks again must get the new answer, not the table made before it
+    load_traces(warehouse, settings, tmp_path, {"A1": "ajukan periksa serahkan"})
+    assert variants(warehouse)["cases"].tolist() == [1]
+    assert edges_of(dfg(warehouse)) == {("ajukan", "periksa"): 1, ("periksa", "serahkan"): 1}
+    shared = warehouse.scalar("SELECT count(*) FROM duckdb_tables() "
+                              "WHERE table_name LIKE '_discover_variants_%'")
+    assert shared == 1  # both measures read one table
+    load_traces(warehouse, settings, tmp_path, {"A2": "ajukan serahkan", "A3": "ajukan serahkan"})
+    assert variants(warehouse)["cases"].tolist() == [2, 1]
+    assert edges_of(dfg(warehouse))[("ajukan", "serahkan")] == 2
+    assert start_end(warehouse).set_index("activity").loc["ajukan", "start"] == 3
+    assert variants(warehouse, Filter(coverage=0.5))["cases"].tolist() == [2]
+
+
 def test_equal_timestamps_keep_the_file_order_in_sopmine_and_in_pm4py(warehouse, settings,
                                                                        tmp_path):
     # B1 records entri before periksa in the same minute; B2 the other way round
