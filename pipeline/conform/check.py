@@ -186,11 +186,11 @@ def _calendars(settings: Settings, kalender: str, units: pd.Series,
 
 
 def _case_table(wh: Warehouse, cut: pd.Timestamp, library: SopLibrary, settings: Settings,
-                language: str, reusing: bool) -> dict[int, ModelView]:
+                language: str, source: str) -> dict[int, ModelView]:
     """TEMP table ``_chk_cases``: one row per case to check (trace, counts, first and last
     instant, layanan, unit, the number of its model version or -1, a note), and the model
-    versions by number. Versions are chosen once per (layanan, local date), not per case."""
-    source = _source(wh, cut, reusing)
+    versions by number. Versions are chosen once per (layanan, local date), not per case.
+    ``source``: the table of events to read (:func:`_source`)."""
     wh.execute(f"""
         CREATE OR REPLACE TEMP TABLE _chk_cf AS
         SELECT case_id,
@@ -412,9 +412,10 @@ def _check(wh: Warehouse, library: SopLibrary, settings: Settings, *, as_of: Any
         with stage("find reusable results"):
             reused_from = _reusable(wh, library_models, params, lang, cut)
         with stage("cases and SOP versions"):
-            views = _case_table(wh, cut, library, settings, lang, reused_from is not None)
+            source = _source(wh, cut, reused_from is not None)
+            views = _case_table(wh, cut, library, settings, lang, source)
         with stage("events"):
-            _event_table(wh, cut, staff, "events" if reused_from is None else "_chk_src")
+            _event_table(wh, cut, staff, source)
         variants, aligned = _variants(wh, views, lang, closed, workers)
         wh.execute(_ROWS_TABLE)
         with stage("variant deviations to cases"):
