@@ -1,7 +1,7 @@
 """Benchmark: `sopmine run` against a plain pm4py script doing the same job on the same log.
 
     .venv/bin/python benchmarks/run_vs_pm4py.py [--sizes 100000 1000000] [--repeat 3]
-        [--rtf] [--rtf-repeat 2] [--only sopmine|pm4py] [--pm4py-timeout 1200]
+        [--rtf] [--rtf-repeat 2] [--only sopmine|pm4py] [--floor] [--pm4py-timeout 1200]
         [--work /tmp/sopmine-bench] [--json results.json]
     .venv/bin/python benchmarks/run_vs_pm4py.py --incremental 1000000   # see incremental.py
 
@@ -20,6 +20,12 @@ of its service, case durations, the directly-follows graph and the variants.
   service, exported from the very nets sopmine aligns against, outside the timing)
   ``pm4py.conformance_diagnostics_alignments``, ``pm4py.get_all_case_durations``,
   ``pm4py.discover_dfg``, ``pm4py.get_variants``, and a per-case CSV (fitness, duration).
+
+* floor (``--floor``, CSV logs only): the least any Python + DuckDB pipeline does for the same
+  log: ``import duckdb``, the CSV into a typed table, one ordered trace per case and the
+  variant counts, the DFG, a per-case CSV. No validation, quarantine, de-duplication,
+  pseudonyms, alignment, SOP or calendar. pm4py / floor is the highest ratio any sopmine
+  could reach on this machine.
 
 Each run is its own process (``os.wait4`` gives its peak RSS); the two sides alternate. The
 sopmine child runs under the pipeline's own stopwatch (``sopmine --timings``) and prints the
@@ -145,6 +151,42 @@ print(json.dumps({"spent": spent, "cases": len(fitness), "variants": len(variant
 '''
 
 
+#: floor: the least any Python + DuckDB pipeline does for this job, and no more: import
+#: duckdb, load the CSV into a table with typed columns (no validation, quarantine,
+#: de-duplication or pseudonyms), one ordered trace per case and the variant counts, the DFG,
+#: a per-case CSV (first, last, duration, events). No alignment, no SOP, no calendar. It
+#: bounds the ratio any sopmine can reach on this machine. argv: log (CSV), warehouse file.
+FLOOR_CHILD = r'''
+import sys, time, json
+T0 = time.perf_counter()
+import duckdb
+log, db = sys.argv[1:3]
+spent = {"import duckdb": time.perf_counter() - T0}
+con = duckdb.connect(db)
+con.execute("SET TimeZone = 'UTC'")
+def lap(label, sql):
+    t = time.perf_counter()
+    con.execute(sql)
+    spent[label] = time.perf_counter() - t
+lap("load", f"""CREATE TABLE events AS SELECT * FROM read_csv('{log}', header = true,
+    columns = {{'case_id': 'VARCHAR', 'activity': 'VARCHAR', 'timestamp': 'TIMESTAMPTZ',
+                'resource': 'VARCHAR', 'role': 'VARCHAR', 'layanan': 'VARCHAR',
+                'unit': 'VARCHAR'}})""")
+lap("traces and variants", """CREATE TEMP TABLE cases AS SELECT case_id,
+    string_agg(activity, chr(31) ORDER BY timestamp) AS trace, min(timestamp) AS first_ts,
+    max(timestamp) AS last_ts, count(*) AS n FROM events GROUP BY case_id;
+    CREATE TEMP TABLE variants AS SELECT trace, count(*) AS n FROM cases GROUP BY trace""")
+lap("dfg", """CREATE TEMP TABLE dfg AS SELECT prev, activity, count(*) AS n FROM (
+    SELECT lag(activity) OVER (PARTITION BY case_id ORDER BY timestamp) AS prev, activity
+    FROM events) GROUP BY ALL""")
+lap("per-case csv", f"""COPY (SELECT case_id, first_ts, last_ts, last_ts - first_ts AS duration,
+    n FROM cases ORDER BY case_id) TO '{db}.csv'""")
+con.close()
+spent["total in process"] = time.perf_counter() - T0
+print(json.dumps({"spent": spent}))
+'''
+
+
 # --- running a child ------------------------------------------------------------------------
 
 
@@ -172,6 +214,7 @@ def timed(cmd: list[str], *, timeout: float | None = None, rss_cap_mb: float | N
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
                 break
             elapsed = time.perf_counter() - start
             seen = max(seen, _rss_mb(proc.pid))
@@ -327,6 +370,21 @@ def run_pm4py(spec: dict, work: Path, tag: str, timeout: float | None,
     return r
 
 
+def run_floor(spec: dict, work: Path, tag: str) -> dict:
+    db = work / f"floor-{tag}.duckdb"
+    for old in (db, Path(f"{db}.wal"), Path(f"{db}.csv")):
+        old.unlink(missing_ok=True)
+    logfile = work / f"floor-{tag}.log"
+    r = timed([PY, "-c", FLOOR_CHILD, str(spec["log"]), str(db)], log=logfile)
+    r["stages"] = {}
+    if r["ok"]:
+        with contextlib.suppress(ValueError, IndexError, KeyError):
+            r["stages"] = json.loads(logfile.read_text().strip().splitlines()[-1])["spent"]
+    for old in (db, Path(f"{db}.wal"), Path(f"{db}.csv")):
+        old.unlink(missing_ok=True)
+    return r
+
+
 def machine() -> str:
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     meminfo = Path("/proc/meminfo").read_text().splitlines()
@@ -357,7 +415,9 @@ def summary(name: str, events: int, results: dict[str, list[dict]]) -> dict:
                                  and len(r["stages"][k]) > 2 for r in good)},
         }
     s, p = row.get("sopmine", {}).get("median"), row.get("pm4py", {}).get("median")
+    f = row.get("floor", {}).get("median")
     row["ratio"] = p / s if s and p else None
+    row["ceiling"] = p / f if f and p else None  # the ratio of the floor: no sopmine beats it
     return row
 
 
@@ -372,7 +432,7 @@ def _median_stages(all_stages: list[dict]) -> dict:
 
 def show(row: dict) -> None:
     print(f"\n== {row['log']} ({row['events']:,} events)")
-    for side in ("sopmine", "pm4py"):
+    for side in ("sopmine", "pm4py", "floor"):
         if side not in row:
             continue
         r = row[side]
@@ -381,7 +441,10 @@ def show(row: dict) -> None:
               f"{', '.join(str(w) for w in r['runs'])} {'; '.join(r['notes'])}")
     if row.get("ratio"):
         print(f"ratio pm4py/sopmine: {row['ratio']:.1f}x")
-    for side in ("sopmine", "pm4py"):
+    if row.get("ceiling"):
+        print(f"ratio pm4py/floor:   {row['ceiling']:.1f}x (the most any Python + DuckDB "
+              "pipeline reaches here)")
+    for side in ("sopmine", "pm4py", "floor"):
         if side in row and row[side]["stages"]:
             print(f"  {side} stages (median s):")
             stages = row[side]["stages"]  # in the order the stages began
@@ -399,6 +462,8 @@ def main() -> None:
     parser.add_argument("--rtf", action="store_true", help="also the Road Traffic Fines log")
     parser.add_argument("--rtf-repeat", type=int, default=2)
     parser.add_argument("--only", choices=["sopmine", "pm4py"])
+    parser.add_argument("--floor", action="store_true",
+                        help="also the floor: the bare DuckDB job (CSV logs), see FLOOR_CHILD")
     parser.add_argument("--pm4py-timeout", type=float, default=1200.0)
     parser.add_argument("--pm4py-rss-cap", type=float, default=16_000.0,
                         help="MB: kill the pm4py script above this (protects the machine)")
@@ -415,14 +480,18 @@ def main() -> None:
     if args.rtf:
         specs["Road Traffic Fines"] = rtf(args.work)
     sides = [args.only] if args.only else ["sopmine", "pm4py"]
+    if args.floor:
+        sides.append("floor")
     rows = []
     for name, spec in specs.items():
         repeat = args.rtf_repeat if name == "Road Traffic Fines" else args.repeat
-        results: dict[str, list[dict]] = {s: [] for s in sides}
+        mine = [s for s in sides if s != "floor" or spec["kind"] == "csv"]
+        results: dict[str, list[dict]] = {s: [] for s in mine}
         for i in range(repeat):
-            for side in sides:
+            for side in mine:
                 tag = f"{name.replace(' ', '_').replace(',', '')}-{i}"
                 r = (run_sopmine(spec, args.work, tag) if side == "sopmine" else
+                     run_floor(spec, args.work, tag) if side == "floor" else
                      run_pm4py(spec, args.work, tag, args.pm4py_timeout, args.pm4py_rss_cap))
                 print(f"  {name} {side} run {i + 1}: {r['wall']:.1f} s, {r['rss']:.0f} MB, "
                       f"load before {r['load']:.2f} {r['note']}", flush=True)
