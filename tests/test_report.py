@@ -19,7 +19,7 @@ from pipeline.report import render_reports
 from pipeline.report.data import collect, report_period
 from pipeline.report.html import render_html
 from pipeline.report.texts import AKIBAT, JENIS, JENIS_TEXT, KRITERIA, REKOMENDASI, TEXTS
-from pipeline.report.xlsx import write_xlsx
+from pipeline.report.xlsx import HEADER_FILL, write_xlsx
 from pipeline.settings import Settings
 from pipeline.warehouse import open_warehouse
 from tests.report_fixtures import (
@@ -217,6 +217,27 @@ def test_the_workbook_holds_findings_case_list_and_monitoring_form(inputs, tmp_p
     assert "Penerbitan Kartu Keluarga Baru" in procedure
     # 9 of 12 conform (75%) < 80%: not running well
     assert (good, bad) == (None, "✓") and "75,0% sesuai SOP" in notes
+
+
+def test_the_workbook_tables_are_laid_out_for_auditors(inputs, tmp_path):
+    # auditors filter and print these sheets: every body cell wraps, sits at the top and has
+    # a border; the verdict columns of Tabel 7 are centred; the header stays in view
+    wb = load_workbook(write_xlsx(inputs, tmp_path / "temuan.xlsx", "id"))
+    ws = wb["Daftar penyimpangan"]
+    last = 4 + len(inputs.deviations)
+    assert ws.freeze_panes == "A5" and ws.auto_filter.ref == f"A4:J{last}"
+    assert ws["A4"].font.b and ws["A4"].font.color.rgb.endswith("FFFFFF")
+    assert ws["A4"].fill.fgColor.rgb.endswith(HEADER_FILL.upper())
+    for row in ws.iter_rows(min_row=5, max_row=last):
+        for cell in row:
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "top", cell.coordinate
+            assert cell.alignment.horizontal is None, cell.coordinate
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+    assert ws.column_dimensions["J"].width == 60
+    form = wb["Monitoring Tabel 7"]
+    assert [form.cell(row=10, column=j).alignment.horizontal for j in range(1, 7)] == [
+        None, None, "center", "center", None, None]
+    assert form["F10"].border.right.style == "thin"
 
 
 def test_the_monitoring_threshold_is_configurable(settings, tmp_path):
