@@ -177,3 +177,40 @@ def test_same_step_at_the_same_time_by_two_officers_is_not_an_identical_event(wa
                    "KK-2;periksa;05/03/2025 08:30;P01\nKK-2;periksa;05/03/2025 08:30;P01\n")
     [r] = ingest_files(warehouse, [log], COUNTER, settings)
     assert r.quality["identical_events"] == 1  # KK-2's pair only
+
+
+def _export_with_one_written_date_at_the_end(path, rows: int) -> None:
+    """A counter export of ``rows`` machine timestamps, then one typed by hand."""
+    lines = ["NO_PERMOHONAN;AKTIVITAS;WAKTU;PETUGAS"]
+    lines += [f"KK-{i:05d};ajukan;2025-03-05T08:{i % 60:02d}:00+07:00;P01" for i in range(rows)]
+    lines.append("KK-99999;ajukan;Kamis, 6 Maret 2025 pukul 13.30 WIB;P01")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_hand_typed_date_after_thousands_of_machine_ones_still_parses(
+        warehouse, settings, tmp_path):
+    # small files try the quick parser (no month names) first: it must look at every row, not
+    # only the first ones, or the last row here would be quarantined as a bad timestamp
+    export = tmp_path / "loket.csv"
+    _export_with_one_written_date_at_the_end(export, 5_000)
+    [r] = ingest_files(warehouse, [export], COUNTER, settings)
+    assert (r.rows_loaded, r.rows_quarantined) == (5_001, 0)
+    assert warehouse.scalar("""SELECT strftime(timezone('Asia/Jakarta', timestamp), '%Y-%m-%d %H:%M')
+                               FROM events WHERE case_id = 'KK-99999'""") == "2025-03-06 13:30"
+
+
+def test_large_files_read_hand_typed_dates_with_the_full_parser(warehouse, settings, tmp_path,
+                                                        monkeypatch):
+    # above QUICK_PARSE_ROWS no row is tried with the quick parser first: the same file then
+    # loads the same instants through the full one
+    from pipeline.ingest import load
+
+    monkeypatch.setattr(load, "QUICK_PARSE_ROWS", 10)
+    export = tmp_path / "loket.csv"
+    _export_with_one_written_date_at_the_end(export, 100)
+    [r] = ingest_files(warehouse, [export], COUNTER, settings)
+    assert (r.rows_loaded, r.rows_quarantined) == (101, 0)
+    first, last = warehouse.rows("""
+        SELECT strftime(timezone('Asia/Jakarta', timestamp), '%Y-%m-%d %H:%M') FROM events
+        WHERE case_id IN ('KK-00007', 'KK-99999') ORDER BY case_id""")
+    assert (first[0], last[0]) == ("2025-03-05 08:07", "2025-03-06 13:30")
