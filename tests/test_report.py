@@ -240,6 +240,17 @@ def test_the_workbook_tables_are_laid_out_for_auditors(inputs, tmp_path):
     assert form["F10"].border.right.style == "thin"
 
 
+def test_a_table_row_longer_than_its_header_is_written_and_styled():
+    from openpyxl import Workbook
+
+    from pipeline.report.xlsx import _table
+
+    ws = Workbook().active
+    _table(ws, 4, ["a", "b"], [[1, 2, 3]], widths=[10, 10])
+    assert [c.value for c in ws[5]] == [1, 2, 3]
+    assert ws["C5"].border.left.style == "thin" and ws["C5"].alignment.wrap_text
+
+
 def test_the_monitoring_threshold_is_configurable(settings, tmp_path):
     with open_warehouse(settings.db, read_only=True) as wh:
         lenient = collect(wh, settings, period="2025-03", sops=SOPS, threshold=0.7,

@@ -146,7 +146,6 @@ def ingest_file(wh: Warehouse, path: str | Path, mapping: Mapping | None, settin
         wh.drop("stage", "canon", "_pseudonyms", "_activity_map", "_staff", "_ignore")
 
 
-
 def _stage(wh: Warehouse, held: list[Any]) -> None:
     """Append the held batches to the staging table as one, and let them go."""
     if held:

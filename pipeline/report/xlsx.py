@@ -242,8 +242,9 @@ def _table(ws: Any, row: int, headers: list[str], rows: list[list[Any]], *,
     # the body's styles, registered with the workbook once per column and copied to each cell
     # (setting Alignment and Border objects cell by cell costs ~0.1 ms a cell: 10 s for the
     # case list of a year). What openpyxl's style descriptors do, once.
+    # (the table's cells are new: _table writes below its sheet's head, never over cells)
     styles = []
-    for j in range(1, len(headers) + 1 if rows else 1):
+    for j in range(1, max([len(headers), *map(len, rows)]) + 1 if rows else 1):
         style = StyleArray()
         style.alignmentId = ws.parent._alignments.add(Alignment(
             wrap_text=True, vertical="top", horizontal="center" if j in center else None))
