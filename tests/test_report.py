@@ -349,3 +349,16 @@ def test_a_kk_case_under_the_2025_sop_is_finished_when_the_signed_pdf_is_sent(tm
         assert wh.scalar("SELECT status FROM case_results") == "selesai"
         inputs = collect(wh, settings, period="2025-08", sops=SOPS, draw_maps=False)
     assert inputs.cases.set_index("case_id").loc["KK/2025/08/0001", "status"] == "selesai"
+
+
+def test_the_html_and_the_pdf_share_one_summary_and_leave_it_as_it_was(inputs):
+    # render_reports builds the summary and its figures once for both; each page must read
+    # the same as when it builds its own, and the PDF's page texts must not leak into it
+    from pipeline.report.pdf import render_pdf_html
+    from pipeline.report.view import summary_view
+
+    shared = summary_view(inputs, "id")
+    pdf_alone, html_alone = render_pdf_html(inputs, "id"), render_html(inputs, "id")
+    assert render_pdf_html(inputs, "id", shared) == pdf_alone
+    assert render_html(inputs, "id", shared) == html_alone
+    assert all("sentence" not in s for s in shared["services"])

@@ -73,3 +73,20 @@ def test_sopmine_timings_prints_the_stages_of_a_run(settings, tmp_path, monkeypa
                      "outside", "total"):
         assert expected in stages, (expected, answer.stderr)
     assert "stage" not in answer.stdout  # the table goes to stderr, the results to stdout
+
+
+def test_sopmine_timings_shows_each_report_format(settings, tmp_path, monkeypatch):
+    # a slow report must say whether the time went to the figures, the PDF or the workbook
+    monkeypatch.setenv("SOPMINE_PSEUDONYM_KEY_FILE", settings.pseudonym_key_file)
+    db = str(tmp_path / "w.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db, "ingest", str(SAMPLE), "--mapping",
+                               str(KK_MAPPING)]).exit_code == 0
+    answer = runner.invoke(cli, [
+        "--db", db, "--timings", "report", "--period", "2025-03", "--sop",
+        str(SOP / "kk-baru-2024.yaml"), "--sop", str(SOP / "kk-baru-2025.yaml"),
+        "--format", "html,xlsx", "--out", str(tmp_path / "laporan")])
+    assert answer.exit_code == 0, answer.output
+    lines = [line.split() for line in answer.stderr.splitlines()[1:]]
+    stages = {" ".join(words[:2]) for words in lines}
+    assert {"report data", "report html", "report xlsx"} <= stages, answer.stderr

@@ -52,11 +52,13 @@ def write_reports(wh: Any, out: str | Path, settings: Any, *, run_id: int | None
     check run ``run_id``, else of the latest check). ``run_id``: the conformance run to read
     (default: the latest). See :func:`render_reports` for the files."""
     from pipeline.report.data import collect, data_period
+    from pipeline.stopwatch import stage
 
-    inputs = collect(wh, settings, period=period or data_period(wh, settings.timezone),
-                     layanan=layanan, unit=unit,
-                     sops=sops if sops is not None else _run_models(wh, run_id),
-                     threshold=threshold, run_id=run_id)
+    with stage("report data"):
+        inputs = collect(wh, settings, period=period or data_period(wh, settings.timezone),
+                         layanan=layanan, unit=unit,
+                         sops=sops if sops is not None else _run_models(wh, run_id),
+                         threshold=threshold, run_id=run_id)
     files = render_reports(inputs, out, formats=formats, lang=lang or settings.language)
     files.notes[:0] = list(inputs.notes)
     return files
@@ -81,6 +83,7 @@ def render_reports(inputs: Any, out: str | Path, *, formats: Iterable[str] = FOR
     ``inspectorate-findings-`` in English) and ``manifest.json`` into ``out``."""
     from pipeline.report.chromium import BrowserError
     from pipeline.report.data import manifest_json
+    from pipeline.stopwatch import stage
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,23 +92,32 @@ def render_reports(inputs: Any, out: str | Path, *, formats: Iterable[str] = FOR
     names = ({"html": "laporan", "pdf": "ringkasan-bupati", "xlsx": "temuan-inspektorat"}
              if lang == "id" else
              {"html": "report", "pdf": "regent-summary", "xlsx": "inspectorate-findings"})
-    for fmt in parse_formats(list(formats)):
+    chosen = parse_formats(list(formats))
+    summary = None
+    if "html" in chosen and "pdf" in chosen:
+        # both show the summary and every service's figures: built once (~2 s for a year)
+        from pipeline.report.view import summary_view
+
+        with stage("report summary and figures"):
+            summary = summary_view(inputs, lang)
+    for fmt in chosen:
         path = folder / f"{names[fmt]}-{stem}.{fmt}"
-        if fmt == "html":
-            from pipeline.report.html import write_html
+        with stage(f"report {fmt}"):
+            if fmt == "html":
+                from pipeline.report.html import write_html
 
-            result.written.append(write_html(inputs, path, lang))
-        elif fmt == "xlsx":
-            from pipeline.report.xlsx import write_xlsx
+                result.written.append(write_html(inputs, path, lang, summary))
+            elif fmt == "xlsx":
+                from pipeline.report.xlsx import write_xlsx
 
-            result.written.append(write_xlsx(inputs, path, lang))
-        else:
-            from pipeline.report.pdf import write_pdf
+                result.written.append(write_xlsx(inputs, path, lang))
+            else:
+                from pipeline.report.pdf import write_pdf
 
-            try:
-                result.written.append(write_pdf(inputs, path, lang))
-            except BrowserError as exc:
-                result.notes.append(str(exc))
+                try:
+                    result.written.append(write_pdf(inputs, path, lang, summary=summary))
+                except BrowserError as exc:
+                    result.notes.append(str(exc))
     manifest = folder / "manifest.json"
     manifest.write_text(manifest_json(inputs), encoding="utf-8")
     result.written.append(manifest)

@@ -80,7 +80,8 @@ class Charts:
         return Markup(f'<script type="application/json" id="figures">{payload}</script>')
 
 
-def _context(inputs: ReportInputs, lang: str, charts: Charts) -> dict[str, Any]:
+def _context(inputs: ReportInputs, lang: str, charts: Charts,
+             summary: dict[str, Any] | None = None) -> dict[str, Any]:
     from pipeline.report.view import header_view, summary_view
 
     if lang not in LANGUAGES:
@@ -91,18 +92,20 @@ def _context(inputs: ReportInputs, lang: str, charts: Charts) -> dict[str, Any]:
         "jenis": lambda code: jenis_text(lang, code),
         "num": lambda v, d=0: number(v, lang, d), "pct": lambda v, d=1: percent(v, lang, d),
         "inputs": inputs, "head": header_view(inputs, lang),
-        "summary": summary_view(inputs, lang), "q": q,
+        "summary": summary if summary is not None else summary_view(inputs, lang), "q": q,
         "loads": inputs.loads.to_dict("records"), "manifest": inputs.manifest,
         "chart": charts, "css": css(), "draw": draw_script(),
     }
 
 
-def render_html(inputs: ReportInputs, lang: str = "id") -> str:
-    """The HTML report as text."""
+def render_html(inputs: ReportInputs, lang: str = "id",
+                summary: dict[str, Any] | None = None) -> str:
+    """The HTML report as text. ``summary``: :func:`~pipeline.report.view.summary_view` of
+    the same inputs and language, when the caller has it already (the PDF shows it too)."""
     from markupsafe import Markup
 
     charts = Charts()
-    context = _context(inputs, lang, charts)
+    context = _context(inputs, lang, charts, summary)
     body = environment().get_template("report.html.j2").render(**context)
     # the figure data and plotly.js go in last, after every chart has been placed
     return body.replace("<!--FIGURES-->", str(charts.script())).replace(
@@ -110,10 +113,11 @@ def render_html(inputs: ReportInputs, lang: str = "id") -> str:
                              + Markup("</script>")))
 
 
-def write_html(inputs: ReportInputs, path: str | Path, lang: str = "id") -> Path:
+def write_html(inputs: ReportInputs, path: str | Path, lang: str = "id",
+               summary: dict[str, Any] | None = None) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(inputs, lang), encoding="utf-8")
+    out.write_text(render_html(inputs, lang, summary), encoding="utf-8")
     return out
 
 

@@ -33,8 +33,10 @@ def _sentence(s: dict[str, Any], lang: str, checked: bool) -> str:
     return text(lang, key, judul=s["judul"], on_time=percent(h["on_time"], lang), conf=conf)
 
 
-def render_pdf_html(inputs: ReportInputs, lang: str = "id") -> str:
-    """The HTML that Chromium prints: A4 pages, static charts."""
+def render_pdf_html(inputs: ReportInputs, lang: str = "id",
+                    summary: dict[str, Any] | None = None) -> str:
+    """The HTML that Chromium prints: A4 pages, static charts. ``summary``: as for
+    :func:`~pipeline.report.html.render_html` (read, not changed)."""
     from markupsafe import Markup
 
     from pipeline.report.view import header_view, summary_view
@@ -42,14 +44,15 @@ def render_pdf_html(inputs: ReportInputs, lang: str = "id") -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"language '{lang}' is not one of {', '.join(LANGUAGES)}")
     charts = Charts(static=True)
-    summary = summary_view(inputs, lang)
+    if summary is None:
+        summary = summary_view(inputs, lang)
     head = header_view(inputs, lang)
     h = summary["h"]
     conf = (text(lang, "pdf_lead_conf", conforming=percent(h["conforming"], lang))
             if inputs.conformance_checked and h["conforming"] is not None else "")
     lead = text(lang, "pdf_lead", period=head["period_dates"], cases=number(h["cases"], lang),
                 on_time=percent(h["on_time"], lang), conf=conf)
-    pages = summary["services"][:MAX_SERVICE_PAGES]
+    pages = [dict(s) for s in summary["services"][:MAX_SERVICE_PAGES]]  # texts added below
     for s in pages:
         s["sentence"] = _sentence(s, lang, inputs.conformance_checked)
         s["issue"] = (text(lang, "pdf_main_issue", what=jenis_text(lang, s["h"]["top"][0][0]),
@@ -66,7 +69,7 @@ def render_pdf_html(inputs: ReportInputs, lang: str = "id") -> str:
 
 
 def write_pdf(inputs: ReportInputs, path: str | Path, lang: str = "id", *,
-              timeout: float = 60.0) -> Path:
+              timeout: float = 60.0, summary: dict[str, Any] | None = None) -> Path:
     """Print the PDF with headless Chromium; :class:`~pipeline.report.chromium.BrowserError`
     (a :class:`~pipeline.errors.ConfigError`) with the install command when it is missing."""
     from pipeline.report.chromium import Browser
@@ -75,7 +78,7 @@ def write_pdf(inputs: ReportInputs, path: str | Path, lang: str = "id", *,
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sopmine-pdf-") as tmp:
         page_file = Path(tmp) / "bupati.html"
-        page_file.write_text(render_pdf_html(inputs, lang), encoding="utf-8")
+        page_file.write_text(render_pdf_html(inputs, lang, summary), encoding="utf-8")
         with Browser(timeout=timeout) as browser:
             page = browser.open(page_file.as_uri(), width=672, height=1000)
             page.wait_for("document.body.dataset.chartsRendered", timeout=timeout)
