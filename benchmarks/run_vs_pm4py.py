@@ -363,26 +363,28 @@ def run_pm4py(spec: dict, work: Path, tag: str, timeout: float | None,
     logfile = work / f"pm4py-{tag}.log"
     r = timed([PY, "-c", PM4PY_CHILD, str(spec["log"]), spec["kind"], str(spec["nets"]),
                str(work / f"pm4py-{tag}.csv")], timeout=timeout, rss_cap_mb=rss_cap, log=logfile)
-    r["stages"] = {}
-    if r["ok"]:
-        with contextlib.suppress(ValueError, IndexError, KeyError):
-            r["stages"] = json.loads(logfile.read_text().strip().splitlines()[-1])["spent"]
+    r["stages"] = _spent(logfile) if r["ok"] else {}
     return r
 
 
 def run_floor(spec: dict, work: Path, tag: str) -> dict:
     db = work / f"floor-{tag}.duckdb"
-    for old in (db, Path(f"{db}.wal"), Path(f"{db}.csv")):
+    files = (db, Path(f"{db}.wal"), Path(f"{db}.csv"))
+    for old in files:
         old.unlink(missing_ok=True)
     logfile = work / f"floor-{tag}.log"
     r = timed([PY, "-c", FLOOR_CHILD, str(spec["log"]), str(db)], log=logfile)
-    r["stages"] = {}
-    if r["ok"]:
-        with contextlib.suppress(ValueError, IndexError, KeyError):
-            r["stages"] = json.loads(logfile.read_text().strip().splitlines()[-1])["spent"]
-    for old in (db, Path(f"{db}.wal"), Path(f"{db}.csv")):
+    r["stages"] = _spent(logfile) if r["ok"] else {}
+    for old in files:
         old.unlink(missing_ok=True)
     return r
+
+
+def _spent(logfile: Path) -> dict:
+    """The stage seconds a pm4py or floor child prints as its last line (JSON), or {}."""
+    with contextlib.suppress(ValueError, IndexError, KeyError):
+        return json.loads(logfile.read_text().strip().splitlines()[-1])["spent"]
+    return {}
 
 
 def machine() -> str:

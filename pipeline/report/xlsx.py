@@ -239,12 +239,12 @@ def _table(ws: Any, row: int, headers: list[str], rows: list[list[Any]], *,
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = border
-    # the body's styles, registered with the workbook once per column and copied to each cell
-    # (setting Alignment and Border objects cell by cell costs ~0.1 ms a cell: 10 s for the
-    # case list of a year). What openpyxl's style descriptors do, once.
-    # (the table's cells are new: _table writes below its sheet's head, never over cells)
+    # the body's styles, registered with the workbook once per column and copied to each
+    # (new) cell: what openpyxl's style descriptors do per assignment, done once. Setting
+    # Alignment and Border objects cell by cell cost ~0.1 ms a cell, 10 s for a year's list.
+    columns = max([len(headers), *map(len, rows)]) if rows else 0
     styles = []
-    for j in range(1, max([len(headers), *map(len, rows)]) + 1 if rows else 1):
+    for j in range(1, columns + 1):
         style = StyleArray()
         style.alignmentId = ws.parent._alignments.add(Alignment(
             wrap_text=True, vertical="top", horizontal="center" if j in center else None))
